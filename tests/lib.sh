@@ -1,0 +1,71 @@
+# tests/lib.sh: shared helpers for integration tests (POSIX sh).
+# Source it first: it makes $T (a temp dir), tracks every PID started with
+# spawn(), and on exit kills them and removes $T.  Results are "PASS name" /
+# "FAIL name" lines, which tests/run.sh counts.
+set -u
+B=${B:-build}
+case "$B" in /*) ;; *) B="$(pwd)/$B" ;; esac
+T=$(mktemp -d "${TMPDIR:-/tmp}/sxt.XXXXXX")
+PIDS=""
+NFAIL=0
+
+cleanup() {
+	for p in $PIDS; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	for p in $PIDS; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 30 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# spawn LOGNAME cmd...: start cmd in the background, output to $T/LOGNAME.log;
+# its PID is in $LASTPID and is killed at exit.
+spawn() {
+	_log=$1
+	shift
+	"$@" >"$T/$_log.log" 2>&1 &
+	LASTPID=$!
+	PIDS="$PIDS $LASTPID"
+}
+
+pass() { echo "PASS $1"; }
+fail() {
+	echo "FAIL $1${2:+: $2}"
+	NFAIL=$((NFAIL + 1))
+}
+# check NAME cmd...: PASS if cmd succeeds.
+check() {
+	_n=$1
+	shift
+	if "$@"; then pass "$_n"; else fail "$_n"; fi
+}
+
+# wait_for SECONDS cmd...: poll cmd every 0.1 s until it succeeds or the
+# deadline passes; returns cmd's last status.
+wait_for() {
+	_deadline=$(($(date +%s) + $1))
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s)" -ge "$_deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	while :; do
+		_p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
+		ss -ltn 2>/dev/null | grep -q ":$_p " || { echo "$_p"; return; }
+	done
+}
+
+# log_has FILE PATTERN: grep -q on a log (for wait_for).
+log_has() { grep -q -- "$2" "$1" 2>/dev/null; }
+
+finish() { exit $((NFAIL > 0)); }
