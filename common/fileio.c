@@ -44,9 +44,11 @@ file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 		return -ENAMETOOLONG;
 	if ((fd = mkstemp(tmp)) < 0)
 		return -errno;
-	if (fchmod(fd, mode) != 0 || (rc = write_full(fd, buf, len)) != 0 ||
-	    fsync(fd) != 0) {
-		rc = errno ? -errno : -EIO;
+	if (fchmod(fd, mode) != 0)
+		rc = -errno;
+	else if ((rc = write_full(fd, buf, len)) == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (rc != 0) {
 		close(fd);
 		unlink(tmp);
 		return rc;
