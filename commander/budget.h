@@ -1,0 +1,87 @@
+/*
+ * budget.h: the restart budget.  Owner: fleet/store helper
+ * (commander/budget.[ch]).
+ *
+ * A pilot that wants to restart its node sets proto_heartbeat.restart_wanted
+ * and waits for a VERB_RESTART_GRANT in a reply.  The budget grants at most
+ * per_group concurrent restarts in one group (validator identity) and at
+ * most per_network in one network (chain id), so both validators of a group
+ * or two sentries of a chain are never restarting at once.
+ *
+ * A grant is held until the node has restarted and is healthy again (state
+ * up after the grant, and either its restart counter rose or it was seen
+ * unhealthy since), or until grant_timeout_ms passes.  Asking again while
+ * holding a grant re-grants (a lost reply must not strand a pilot).
+ *
+ * Pure: no clock, no I/O, no logging; `now_ms` is the commander's monotonic
+ * clock, `wall_ms` stamps events.  Carries its own mutex: each call is
+ * atomic.  Grants live in memory: a restarted commander starts empty.
+ */
+#ifndef SEXTANT_COMMANDER_BUDGET_H
+#define SEXTANT_COMMANDER_BUDGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "commander/events.h"
+#include "proto/msg.h"
+
+struct budget_conf {
+	uint32_t per_group;        /* 0 = unlimited; default 1 */
+	uint32_t per_network;      /* 0 = unlimited; default 1 */
+	uint64_t grant_timeout_ms; /* default 600 s */
+};
+void budget_conf_defaults(struct budget_conf *);
+
+struct budget;
+
+/* NULL on ENOMEM.  Caller frees with budget_free (accepts NULL). */
+struct budget *budget_new(const struct budget_conf *);
+void budget_free(struct budget *);
+
+/* Who asks, as fleet_heartbeat's result describes it. */
+struct budget_req {
+	const char *node;
+	const char *group;   /* "" = none */
+	const char *network; /* "" = none */
+	const char *reason;  /* proto_heartbeat.restart_reason */
+	uint32_t restarts;   /* proto_status.restarts now */
+};
+
+/*
+ * A heartbeat with restart_wanted set.  Fills *cmd with VERB_RESTART_GRANT
+ * or VERB_RESTART_DENY (group = req->group, reason says why) for the reply,
+ * and appends an event (granted, or denied the first time in a row).
+ * Returns 1 granted, 0 denied, -ENOMEM.
+ */
+int budget_request(struct budget *, const struct budget_req *req,
+                   uint64_t now_ms, uint64_t wall_ms, struct proto_cmd *cmd,
+                   struct event_list *evs);
+
+/*
+ * Every heartbeat (wanted or not): releases node's grant once it is
+ * healthy again after restarting (EV_RESTART_DONE appended).
+ * healthy = fleet_hb_result.healthy; restarts = proto_status.restarts.
+ */
+void budget_observe(struct budget *, const char *node, bool healthy,
+                    uint32_t restarts, uint64_t now_ms, uint64_t wall_ms,
+                    struct event_list *evs);
+
+/* Release grants older than grant_timeout_ms (EV_RESTART_DONE, warning).
+ * Call about once a second.  0 or -ENOMEM. */
+int budget_tick(struct budget *, uint64_t now_ms, uint64_t wall_ms,
+                struct event_list *evs);
+
+/* A held grant, for the API and metrics. */
+struct budget_grant_view {
+	char node[PROTO_NAME_MAX];
+	char group[PROTO_NAME_MAX];
+	char network[PROTO_NAME_MAX];
+	char reason[PROTO_TEXT_MAX];
+	uint64_t granted_wall_ms;
+};
+/* Held grants; caller frees *out with free() (NULL when *n == 0). */
+int budget_grants(struct budget *, struct budget_grant_view **out, size_t *n);
+
+#endif
