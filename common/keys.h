@@ -45,7 +45,8 @@ int keys_load_public(const char *path, uint8_t pk[KEYS_PK_BYTES],
 /* The public line (no newline) into out; returns out. */
 char *keys_format_public(const uint8_t pk[KEYS_PK_BYTES], const char *comment,
     char *out, size_t cap);
-/* Short printable fingerprint (first 8 bytes of the key, base64) for logs. */
+/* Short printable fingerprint for logs: the first 11 base64 characters of
+ * the key (its first 8 bytes), a prefix of the key in the .pub line. */
 char *keys_fingerprint(const uint8_t pk[KEYS_PK_BYTES], char *out,
     size_t cap);
 

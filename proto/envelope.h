@@ -24,6 +24,19 @@
 #define ENV_NONCE_BYTES 24
 #define ENV_MAX_FRAME	(64 * 1024)
 
+/* The frame layout; PROTOCOL.md section 2 has the offsets. */
+#define ENV_MAGIC	  "SXTE"
+#define ENV_VERSION	  1
+#define ENV_DIR_REQUEST	  0x01
+#define ENV_DIR_REPLY	  0x02
+#define ENV_MAC_BYTES	  16
+#define ENV_REQ_HDR	  80  /* magic .. nonce */
+#define ENV_REP_HDR	  112 /* + the request's counter and nonce */
+#define ENV_REQ_OVERHEAD  (ENV_REQ_HDR + ENV_MAC_BYTES)
+#define ENV_REP_OVERHEAD  (ENV_REP_HDR + ENV_MAC_BYTES)
+/* The largest plaintext that fits one frame in either direction. */
+#define ENV_MAX_PLAINTEXT (ENV_MAX_FRAME - ENV_REP_OVERHEAD)
+
 /* Why a frame was refused; the commander counts drops by this. */
 enum env_err {
 	ENV_OK = 0,
@@ -52,7 +65,7 @@ struct env_req_ctx {
 	uint8_t	 nonce[ENV_NONCE_BYTES];
 };
 
-/* Bytes a sealed frame adds to its plaintext. */
+/* Bytes a sealed frame adds to its plaintext, at most (a reply's). */
 size_t env_overhead(void);
 
 /* 0, or -EINVAL if either key is unusable (e.g. a low-order point). */

@@ -138,6 +138,17 @@ const char *proto_type_str(enum proto_type);
 /* Reverse lookups: 0, or -EINVAL for an unknown name. */
 int proto_chain_parse(const char *, enum proto_chain *);
 int proto_role_parse(const char *, enum proto_role *);
+int proto_verb_parse(const char *, enum proto_verb *);
+int proto_type_parse(const char *, enum proto_type *);
+/* "ok", "unknown_node", ... for enum proto_reply_status; "unknown" else. */
+const char *proto_status_str(int32_t);
+/* Whether a raw value names a member: guards casts from the wire or from
+ * configuration before they index a table. */
+bool proto_chain_valid(int);
+bool proto_role_valid(int);
+bool proto_verb_valid(int);
+bool proto_type_valid(int);
+bool proto_status_valid(int32_t);
 
 /* a > b in (height, round, step) order: <0, 0, >0 like strcmp. */
 int proto_sign_cmp(const struct proto_sign_state *a,

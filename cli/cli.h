@@ -1,0 +1,17 @@
+/*
+ * cli.h: the subcommands of `sextant`.  Each lives in cli/NAME.c and is one
+ * row of the table in cli/main.c.  A subcommand gets argv with argv[0] set
+ * to its own name, parses its flags with getopt, and returns the exit
+ * status: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef SEXTANT_CLI_H
+#define SEXTANT_CLI_H
+
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
+#define CLI_EXIT_USAGE 2
+
+/* cli/keygen.c */
+int cli_keygen(int argc, char **argv);
+
+#endif
