@@ -31,6 +31,7 @@ struct probe_result {
 	uint32_t peers;
 	bool	 peers_known;
 	uint64_t finalized; /* substrate: finalized head, 0 = unknown */
+	uint64_t highest;   /* the node's own view of the tip, 0 = unknown */
 	char	 error[PROTO_TEXT_MAX]; /* why not reachable, or "" */
 };
 
@@ -42,6 +43,9 @@ struct probe_ops {
 };
 
 const struct probe_ops *probe_ops_for(enum proto_chain chain);
+/* The ops whose name is name ("cometbft", "substrate", "ethereum", "beacon",
+ * "bitcoin", "command"), or NULL. */
+const struct probe_ops *probe_ops_by_name(const char *name);
 
 /* Probe t with its family's ops.  0 if reachable, else -1 (r->error). */
 int probe_run(const struct probe_target *t, struct probe_result *r);
@@ -53,5 +57,12 @@ int probe_run(const struct probe_target *t, struct probe_result *r);
  */
 int probe_reference(const struct probe_target *refs, unsigned n,
     uint64_t *median, uint32_t *answered);
+/*
+ * The same, keeping every reference's result in out[n] (caller's array),
+ * for callers that merge in other heights (the fleet's view) themselves.
+ * Returns how many answered.
+ */
+unsigned probe_reference_all(const struct probe_target *refs, unsigned n,
+    struct probe_result *out);
 
 #endif
