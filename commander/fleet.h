@@ -25,8 +25,12 @@
  *   observations that disagree with it (or `up_after` when the latest
  *   candidate is up); it then takes the latest candidate.
  *   unreachable: no heartbeat for unreachable_after * interval_ms (checked
- *   by fleet_tick); the next heartbeat leaves it at once (no hysteresis:
- *   unreachable says nothing about the node's health).
+ *   by fleet_tick), or a listed node whose pilot sent no hello that long
+ *   after the commander started; the next heartbeat leaves it at once (no
+ *   hysteresis: unreachable says nothing about the node's health).  This
+ *   transition's event has type EV_UNREACHABLE; all others EV_STATE_CHANGE
+ *   (details: from, to, reason, height, lag, ref_height).
+ *   A node whose RPC answers without a height counts as up.
  *
  * Lag reference: max(pilot's own reference, fleet reference).  The pilot's
  * public references may be down (0) or serve a stale tip; the fleet's
@@ -116,7 +120,11 @@ int fleet_add_node(struct fleet *, const struct fleet_node_conf *nc, char *err,
  * -ENOENT: not in inventory and !accept_unlisted -> PROTO_ST_UNKNOWN_NODE.
  * -EPERM: contradicts the inventory (err says how) -> PROTO_ST_BAD_REQUEST;
  *         a warning event is appended too.
+ * -EINVAL: malformed (empty/unterminated name, role or chain out of range)
+ *         -> PROTO_ST_BAD_REQUEST.
  * -ENOMEM.
+ * A hello restarts the pilot's restart-counter baseline (pilots restart
+ * their counters) and counts as contact for the unreachable timeout.
  */
 int fleet_hello(struct fleet *, const struct proto_hello *hello,
                 uint64_t now_ms, uint64_t wall_ms, struct event_list *evs,
