@@ -128,10 +128,8 @@ parse_ref_url(void *field, const char *val, char *err, size_t errlen)
 		snprintf(err, errlen, "at most %d references", PILOT_MAX_REFS);
 		return -1;
 	}
-	if (val[0] == '\0') {
-		snprintf(err, errlen, "empty URL");
-		return -1;
-	}
+	if (val[0] == '\0')
+		return 0; /* "url =" as -nv prints no references */
 	if (util_strlcpy(r->url[r->n], val, PILOT_URL_MAX) >= PILOT_URL_MAX) {
 		r->url[r->n][0] = '\0';
 		snprintf(err, errlen, "longer than %d characters",
