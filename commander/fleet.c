@@ -512,7 +512,10 @@ recompute_ref(struct fleet *f, struct net *n, uint64_t now_ms)
 		    nd->st.reachable && !nd->st.syncing && nd->st.height > 0)
 			f->scratch[k++] = nd->st.height;
 	}
-	n->ref = util_median_u64(f->scratch, k);
+	/* the upper median: with two nodes, one of them lagging, the
+	 * reference is the one that keeps up (util_median_u64 sorts) */
+	util_median_u64(f->scratch, k);
+	n->ref = k > 0 ? f->scratch[k / 2] : 0;
 	n->healthy = (uint32_t)k;
 	n->ref_dirty = false;
 	n->ref_ms = now_ms;

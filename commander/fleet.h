@@ -39,10 +39,11 @@
  * endpoint cannot inflate it.  Lag only drives states and alerts here; the
  * pilot's restart decisions use their own numbers.
  *
- * Fleet reference height per network: lower median of the heights of
+ * Fleet reference height per network: upper median of the heights of
  * nodes that are reachable (fresh heartbeat), up, answering RPC, not
  * syncing and report a height.  It uses raw observations, not derived
- * states, so lag never feeds back into its own reference.
+ * states, so lag never feeds back into its own reference.  Upper median:
+ * with two nodes, one lagging, the reference is the one keeping up.
  */
 #ifndef SEXTANT_COMMANDER_FLEET_H
 #define SEXTANT_COMMANDER_FLEET_H

@@ -473,7 +473,7 @@ test_ref_height(void)
 		CHECK_EQ_INT(beat(f, beats[i].node, &beats[i].o, &res, &evs),
 		             0);
 	CHECK_EQ_INT(fleet_ref_height(f, "A"), 105);
-	CHECK_EQ_INT(fleet_ref_height(f, "B"), 7000); /* lower median */
+	CHECK_EQ_INT(fleet_ref_height(f, "B"), 7002); /* upper median */
 	CHECK_EQ_INT(fleet_ref_height(f, "C"), 0);
 
 	/* the reply carries it, and lag uses max(pilot ref, fleet ref) */
@@ -481,12 +481,12 @@ test_ref_height(void)
 	add(f, "a7", "", "A", "");
 	hello(f, "a7", "", "A", ROLE_RPC, 1000, &evs);
 	CHECK_EQ_INT(beat(f, "a7", &lagger, &res, &evs), 0);
-	CHECK_EQ_INT(res.fleet_ref_height, 100); /* now 90,100,105,110 */
-	CHECK_EQ_INT(res.state, FLEET_LAGGING);  /* 100 - 90 > 5 */
+	CHECK_EQ_INT(res.fleet_ref_height, 105); /* now 90,100,105,110 */
+	CHECK_EQ_INT(res.state, FLEET_LAGGING);  /* 105 - 90 > 5 */
 	struct fleet_node_view v;
 	fleet_node_get(f, "a7", &v);
-	CHECK_EQ_INT(v.ref_height, 100);
-	CHECK_EQ_INT(v.lag, 10);
+	CHECK_EQ_INT(v.ref_height, 105);
+	CHECK_EQ_INT(v.lag, 15);
 	/* a pilot reference ahead of the fleet wins */
 	lagger.t = 2000;
 	lagger.ref = 200;
@@ -515,6 +515,20 @@ test_ref_height(void)
 		CHECK_EQ_INT(nets[1].tip_height, 7002);
 	}
 	free(nets);
+	event_list_free(&evs);
+	fleet_free(f);
+
+	/* two nodes, no public references: the one behind still sees lag */
+	f = mkfleet(&c);
+	add(f, "x", "", "X", "");
+	add(f, "y", "", "X", "");
+	hello(f, "x", "", "X", ROLE_RPC, 0, &evs);
+	hello(f, "y", "", "X", ROLE_RPC, 0, &evs);
+	struct obs ox = OK(0, 100, 0, U), oy = OK(0, 90, 0, U);
+	beat(f, "x", &ox, &res, &evs);
+	beat(f, "y", &oy, &res, &evs);
+	CHECK_EQ_INT(res.fleet_ref_height, 100);
+	CHECK_EQ_INT(res.state, FLEET_LAGGING);
 	event_list_free(&evs);
 	fleet_free(f);
 }
@@ -831,8 +845,8 @@ test_many_nodes(void)
 			bad++;
 	}
 	CHECK_EQ_INT(bad, 0);
-	/* even: 1000,1002,...,5998 -> lower median of 2500 values */
-	CHECK_EQ_INT(fleet_ref_height(f, "even"), 1000 + 2 * 1249);
+	/* even: 1000,1002,...,5998 -> upper median of 2500 values */
+	CHECK_EQ_INT(fleet_ref_height(f, "even"), 1000 + 2 * 1250);
 	event_list_free(&evs);
 	fleet_free(f);
 }
