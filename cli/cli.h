@@ -13,5 +13,7 @@
 
 /* cli/keygen.c */
 int cli_keygen(int argc, char **argv);
+/* cli/probe.c */
+int cli_probe(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const struct cli_cmd cmds[] = {
         .fn = cli_keygen,
         .help = "create an Ed25519 identity: -o PATH [-C comment]",
     },
+    {.name = "probe", .fn = cli_probe, .help = "probe a node once, print JSON"},
 };
 
 static void
