@@ -1,0 +1,116 @@
+#!/bin/sh
+# probe_anvil: the Ethereum probe against anvil, a real execution client
+# (peers.md).  A reference anvil mines a block a second; a second one has
+# mining paused, so it falls behind.  The probe must see both, report
+# peers unknown (anvil lacks net_peerCount), measure a lag that grows, and
+# call a frozen node unreachable within its timeout.
+. tests/lib.sh
+
+SX=$B/sextant
+VER=1.7.1
+
+install_anvil() {
+	command -v npm >/dev/null 2>&1 || {
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get install -y -q npm >/dev/null 2>&1 || {
+			apt-get update -q >/dev/null 2>&1
+			apt-get install -y -q npm >/dev/null 2>&1
+		}
+	}
+	command -v npm >/dev/null 2>&1 || return 1
+	mkdir -p "$T/npm" &&
+		(cd "$T/npm" && npm i --no-audit --no-fund --silent \
+			"@foundry-rs/anvil-linux-amd64@$VER" >/dev/null 2>&1)
+	ANVIL=$T/npm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+	[ -x "$ANVIL" ]
+}
+
+if ! install_anvil; then
+	echo "SKIP probe_anvil: cannot install anvil from npm (no network?)"
+	exit 0
+fi
+
+rpc() { # PORT METHOD PARAMS
+	curl -s -m 3 -H 'Content-Type: application/json' \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":$3}" \
+		"http://127.0.0.1:$1/"
+}
+probe() { # URL [extra args]: one JSON line into $T/last.json
+	_u=$1
+	shift
+	"$SX" probe --chain ethereum --url "$_u" "$@" >"$T/last.json"
+}
+jv() { jq -r "$1" "$T/last.json"; }
+
+PREF=$(free_port)
+PLAG=$(free_port)
+while [ "$PLAG" = "$PREF" ]; do PLAG=$(free_port); done
+REF=http://127.0.0.1:$PREF
+LAG=http://127.0.0.1:$PLAG
+# Run the binary itself (not a wrapper) so the PID is anvil's.
+spawn anvil_ref "$ANVIL" --host 127.0.0.1 --port "$PREF" --block-time 1 \
+	--silent
+REF_PID=$LASTPID
+spawn anvil_lag "$ANVIL" --host 127.0.0.1 --port "$PLAG" --block-time 1 \
+	--silent
+LAG_PID=$LASTPID
+check anvil_ref_up wait_for 20 probe "$REF"
+check anvil_lag_up wait_for 20 probe "$LAG"
+
+# 1. a synced node: reachable, a height, not syncing, peers unknown
+probe "$REF"
+check probe_exit_0 test $? = 0
+check reachable test "$(jv .node.reachable)" = true
+check no_error test "$(jv .node.error)" = ""
+check syncing_false test "$(jv .node.syncing)" = false
+check peers_unknown_on_32601 test "$(jv .node.peers_known)" = false
+check peers_null test "$(jv .node.peers)" = null
+h1=$(jv .node.height)
+check height_grows wait_for 10 sh -c \
+	"'$SX' probe --chain ethereum --url '$REF' | jq -e '.node.height > $h1'"
+
+# 2. pause mining on one: the lag against the reference appears and grows
+rpc "$PLAG" evm_setIntervalMining '[0]' >/dev/null
+probe "$LAG" --ref "$REF"
+lag0=$(jv .lag)
+check ref_answered test "$(jv .reference.answered)" = 1
+check lag_appears wait_for 10 sh -c \
+	"'$SX' probe --chain ethereum --url '$LAG' --ref '$REF' |
+	jq -e '.lag >= $lag0 + 2'"
+probe "$LAG" --ref "$REF"
+lag1=$(jv .lag)
+hl=$(jv .node.height)
+hr=$(jv .reference.height)
+check lag_is_ref_minus_node test "$lag1" = "$((hr - hl))"
+check lag_keeps_growing wait_for 10 sh -c \
+	"'$SX' probe --chain ethereum --url '$LAG' --ref '$REF' |
+	jq -e '.lag >= $lag1 + 2'"
+check paused_height_still test "$(probe "$LAG"; jv .node.height)" = "$hl"
+
+# 3. catch up at once: the lag closes
+rpc "$PLAG" anvil_mine "[\"0x$(printf %x $((lag1 + 40)))\"]" >/dev/null
+probe "$LAG" --ref "$REF"
+check caught_up test "$(jv '.lag <= 0')" = true
+
+# 4. a frozen node: unreachable within the timeout, the pilot not hung
+kill -STOP "$LAG_PID"
+t0=$(date +%s%N)
+probe "$LAG" --timeout 1000 --ref "$REF"
+rc=$?
+dt=$((($(date +%s%N) - t0) / 1000000))
+kill -CONT "$LAG_PID"
+check hung_exit_1 test "$rc" = 1
+check hung_unreachable test "$(jv .node.reachable)" = false
+check hung_error_says_timeout sh -c \
+	"jq -r .node.error '$T/last.json' | grep -q 'timeout after 1000 ms'"
+check hung_within_timeout test "$dt" -lt 2500
+check hung_ref_still_answers test "$(jv .reference.answered)" = 1
+
+# 5. a stopped node: connection refused, at once
+kill "$LAG_PID"
+wait "$LAG_PID" 2>/dev/null
+probe "$LAG"
+check dead_refused sh -c \
+	"jq -r .node.error '$T/last.json' | grep -q 'connection refused'"
+kill "$REF_PID"
+finish
