@@ -74,7 +74,7 @@ static void
 log_node(const struct registry_view *v, uint64_t fleet, uint64_t now,
          uint64_t stale_ms)
 {
-	char age[32], flags[64] = "", peers[32] = "";
+	char age[32], flags[64] = "", peers[32] = "", ref[64], fl[64];
 	const struct proto_status *st = &v->st;
 
 	if (!v->registered) {
@@ -103,12 +103,20 @@ log_node(const struct registry_view *v, uint64_t fleet, uint64_t now,
 	if (st->peers_known)
 		snprintf(peers, sizeof(peers), ", %" PRIu32 " peers",
 		         st->peers);
-	log_info("node %s height %" PRIu64 " lag %" PRId64 " (ref %" PRIu64
-	         ") fleet-lag %" PRId64 " (fleet %" PRIu64 ")%s%s, network %s",
-	         v->name, st->height,
-	         st->ref_height ? (int64_t)(st->ref_height - st->height) : 0,
-	         st->ref_height, fleet ? (int64_t)(fleet - st->height) : 0,
-	         fleet, peers, flags, v->hello.network);
+	if (st->ref_height)
+		snprintf(ref, sizeof(ref), "lag %" PRId64 " (ref %" PRIu64 ")",
+		         (int64_t)(st->ref_height - st->height),
+		         st->ref_height);
+	else
+		util_strlcpy(ref, "no reference", sizeof(ref));
+	if (fleet)
+		snprintf(fl, sizeof(fl),
+		         "fleet-lag %" PRId64 " (fleet %" PRIu64 ")",
+		         (int64_t)(fleet - st->height), fleet);
+	else
+		util_strlcpy(fl, "no fleet median", sizeof(fl));
+	log_info("node %s height %" PRIu64 " %s %s%s%s, network %s", v->name,
+	         st->height, ref, fl, peers, flags, v->hello.network);
 }
 
 static void

@@ -364,7 +364,13 @@ fleet_ref_locked(struct registry *reg, const char *network, uint64_t now)
 		slot = oldest;
 		util_strlcpy(slot->network, network, sizeof(slot->network));
 	}
-	slot->median = util_median_u64(reg->scratch, n);
+	/* the upper median: with two nodes, one of them lagging, the fleet
+	 * reference should be the one that keeps up */
+	slot->median = 0;
+	if (n > 0) {
+		util_median_u64(reg->scratch, n); /* sorts */
+		slot->median = reg->scratch[n / 2];
+	}
 	slot->at_mono = now ? now : 1;
 	return slot->median;
 }

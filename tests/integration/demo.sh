@@ -1,0 +1,64 @@
+#!/bin/sh
+# demo: `make demo` (scripts/demo.sh) brings up a commander, three pilots
+# and three simnodes; the commander logs the three registrations and each
+# node's height and lag; stopping it (by its own timer, or by Ctrl-C)
+# leaves no process and no temp dir behind.
+. tests/lib.sh
+
+# pids_gone FILE: every PID the demo printed is gone
+pids_gone() {
+	_pids=$(sed -n 's/^demo: pids //p' "$1")
+	[ -n "$_pids" ] || return 1
+	for _p in $_pids; do
+		kill -0 "$_p" 2>/dev/null && return 1
+	done
+	return 0
+}
+demo_dir() { sed -n 's/^  files *//p' "$1" | head -n 1; }
+count() { grep -c -- "$2" "$1" 2>/dev/null; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+three_registered() { test "$(count "$1" ' registered from ')" = 3; }
+
+# 1. run for 8 s by itself
+out=$T/demo.out
+DEMO_SECONDS=8 DEMO_PORT=$(free_port) TMPDIR=$T sh scripts/demo.sh \
+	>"$out" 2>&1
+rc=$?
+check demo_exit_status test "$rc" = 0
+for n in val1 val2 sub1; do
+	check "demo_registers_$n" log_has "$out" \
+		"pilot $n registered from 127.0.0.1:[0-9]*"
+	check "demo_logs_height_lag_$n" log_has "$out" \
+		"node $n height [0-9][0-9]* .*lag"
+done
+check demo_registrations_three three_registered "$out"
+check demo_val2_lag_vs_reference log_has "$out" \
+	'node val2 height [0-9]* lag [0-9]* (ref [0-9]*)'
+check demo_no_process_left pids_gone "$out"
+d=$(demo_dir "$out")
+check demo_temp_dir_removed test -n "$d" -a ! -e "$d"
+check demo_says_stopped log_has "$out" "demo: stopped every process"
+
+# 2. Ctrl-C: SIGINT to the script, as a terminal sends it (a background
+# job of a script starts with SIGINT ignored, so restore the default)
+out2=$T/demo-int.out
+DEMO_PORT=$(free_port) TMPDIR=$T env --default-signal=INT \
+	sh scripts/demo.sh >"$out2" 2>&1 &
+dpid=$!
+if wait_for 20 three_registered "$out2"; then
+	pass demo_int_registered
+else
+	fail demo_int_registered
+fi
+kill -INT "$dpid"
+i=0
+while kill -0 "$dpid" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check demo_int_exits gone "$dpid"
+check demo_int_no_process_left pids_gone "$out2"
+d=$(demo_dir "$out2")
+check demo_int_temp_dir_removed test -n "$d" -a ! -e "$d"
+[ -n "${VERBOSE:-}" ] && cat "$out" "$out2"
+finish
