@@ -200,8 +200,9 @@ track_last(struct pump *p, const char *b, size_t n)
 }
 
 /*
- * Append, rotating before the file would pass max.  A chunk is split at
- * its last newline that still fits, so rotation falls between lines.
+ * Append, rotating before the file would pass max.  A chunk is split after
+ * its last newline that still fits, so files end between lines; only a
+ * single line longer than max makes a file larger than max.
  */
 static void
 pump_out(struct pump *p, const char *b, size_t n)
@@ -209,7 +210,7 @@ pump_out(struct pump *p, const char *b, size_t n)
 	track_last(p, b, n);
 	if (p->fd < 0 && log_open(p) < 0)
 		return; /* dropped: the node must not block */
-	while (n > 0 && p->size > 0 && p->size + n > p->max) {
+	while (n > 0 && p->size + n > p->max) {
 		size_t room = p->size < p->max ? p->max - p->size : 0;
 		size_t k = 0;
 
@@ -220,9 +221,16 @@ pump_out(struct pump *p, const char *b, size_t n)
 				k = i;
 				break;
 			}
+		if (k == 0 && p->size == 0) {
+			const char *nl = memchr(b, '\n', n);
+
+			k = nl ? (size_t)(nl - b) + 1 : n;
+		}
 		log_write(p, b, k);
 		b += k;
 		n -= k;
+		if (n == 0)
+			return;
 		log_rotate(p);
 		if (p->fd < 0 || p->size > 0)
 			break; /* could not rotate: append or drop */
