@@ -50,23 +50,28 @@ struct budget_req {
 };
 
 /*
- * A heartbeat with restart_wanted set.  Fills *cmd with VERB_RESTART_GRANT
- * or VERB_RESTART_DENY (group = req->group, reason says why) for the reply,
- * and appends an event (granted, or denied the first time in a row).
- * Returns 1 granted, 0 denied, -ENOMEM.
+ * A heartbeat with restart_wanted set (call budget_observe first).  Fills
+ * *cmd with VERB_RESTART_GRANT or VERB_RESTART_DENY (group = req->group,
+ * reason says why) for the reply, and appends events: restart_requested
+ * when a request starts, then restart_granted, or restart_denied (again
+ * only when the reason changes: a pilot asks every heartbeat).
+ * Returns 1 granted, 0 denied, -ENOMEM, -EINVAL (empty or unterminated
+ * name).
  */
 int budget_request(struct budget *, const struct budget_req *req,
                    uint64_t now_ms, uint64_t wall_ms, struct proto_cmd *cmd,
                    struct event_list *evs);
 
 /*
- * Every heartbeat (wanted or not): releases node's grant once it is
- * healthy again after restarting (EV_RESTART_DONE appended).
- * healthy = fleet_hb_result.healthy; restarts = proto_status.restarts.
+ * Every accepted heartbeat, before budget_request: releases node's grant
+ * once it is healthy again after restarting (EV_RESTART_DONE appended),
+ * and forgets a denied request the pilot no longer makes.
+ * healthy = fleet_hb_result.healthy; restarts = proto_status.restarts;
+ * wanted = proto_heartbeat.restart_wanted.  0 or -ENOMEM.
  */
-void budget_observe(struct budget *, const char *node, bool healthy,
-                    uint32_t restarts, uint64_t now_ms, uint64_t wall_ms,
-                    struct event_list *evs);
+int budget_observe(struct budget *, const char *node, bool healthy,
+                   uint32_t restarts, bool wanted, uint64_t now_ms,
+                   uint64_t wall_ms, struct event_list *evs);
 
 /* Release grants older than grant_timeout_ms (EV_RESTART_DONE, warning).
  * Call about once a second.  0 or -ENOMEM. */
