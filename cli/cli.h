@@ -15,5 +15,7 @@
 int cli_keygen(int argc, char **argv);
 /* cli/probe.c */
 int cli_probe(int argc, char **argv);
+/* cli/supervise.c */
+int cli_supervise(int argc, char **argv);
 
 #endif

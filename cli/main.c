@@ -20,6 +20,9 @@ static const struct cli_cmd cmds[] = {
         .help = "create an Ed25519 identity: -o PATH [-C comment]",
     },
     {.name = "probe", .fn = cli_probe, .help = "probe a node once, print JSON"},
+    {.name = "supervise",
+        .fn = cli_supervise,
+        .help = "run supervision verbs (state, restart, logs...) on a node"},
 };
 
 static void
