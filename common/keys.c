@@ -227,7 +227,7 @@ keys_load_secret(const char *path, struct keys_identity *id, char *err,
 	rc = -EINVAL;
 	p = buf;
 	if (strncmp(p, SECRET_TAG, strlen(SECRET_TAG)) != 0 ||
-	    !is_space(p[strlen(SECRET_TAG)])) {
+	    (strchr(" \t\r\n", p[strlen(SECRET_TAG)]) == NULL)) {
 		seterr(err, errlen,
 		       "%s:1: not a sextant secret key (expected '" SECRET_TAG
 		       " BASE64'; made by 'sextant keygen')",
@@ -398,4 +398,18 @@ keys_fingerprint(const uint8_t pk[KEYS_PK_BYTES], char *out, size_t cap)
 	if (cap > 0)
 		util_strlcpy(out, b64, cap);
 	return out;
+}
+
+void
+keys_hmac_sha256_hex(const void *key, size_t keylen, const void *msg,
+    size_t len, char out[65])
+{
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	crypto_auth_hmacsha256_update(&st, msg, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(out, 65, mac, sizeof(mac));
+	sodium_memzero(&st, sizeof(st));
 }

@@ -50,4 +50,11 @@ char *keys_format_public(const uint8_t pk[KEYS_PK_BYTES], const char *comment,
 char *keys_fingerprint(const uint8_t pk[KEYS_PK_BYTES], char *out,
     size_t cap);
 
+/*
+ * HMAC-SHA256 of msg under key, as 64 lowercase hex digits and a NUL
+ * (signing webhook bodies).  Lives here to keep libsodium in one place.
+ */
+void keys_hmac_sha256_hex(const void *key, size_t keylen, const void *msg,
+    size_t len, char out[65]);
+
 #endif
