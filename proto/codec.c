@@ -9,8 +9,8 @@
  *
  * 64-bit integers travel as decimal strings ("18446744073709551615"):
  * JSON numbers are doubles in most clients and lose precision above 2^53.
- * The decoder also takes a plain JSON integer up to 2^53 for them, which is
- * exact everywhere.
+ * The decoder also takes a plain JSON integer below 2^53 for them: every
+ * double in that range is an exact integer, so nothing was rounded.
  */
 #include "proto/codec.h"
 
@@ -24,10 +24,10 @@
 
 #define CODEC_MAX_DEPTH 8   /* the schema needs 4; room for new fields */
 #define PATH_LEN        128 /* "cmds[7].watermark.height" */
-#define U53_MAX         9007199254740992.0 /* 2^53: exact in a double */
+#define SAFE_INT_MAX    9007199254740991.0 /* 2^53 - 1, JavaScript's too */
 
 enum fkind {
-	F_U64,    /* decimal string, or a JSON integer <= 2^53 */
+	F_U64,    /* decimal string, or a JSON integer below 2^53 */
 	F_U32,    /* JSON integer in [min, max] */
 	F_I32,    /* JSON integer in [min, max] */
 	F_BOOL,   /* true / false */
@@ -595,7 +595,7 @@ parse_u64_strict(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* A JSON number that is an integer in [lo, hi] (hi <= 2^53). */
+/* A JSON number that is an integer in [lo, hi] (hi < 2^53). */
 static int
 json_int(const cJSON *it, double lo, double hi, int64_t *out)
 {
@@ -666,14 +666,15 @@ dec_field(const struct field *f, const cJSON *it, void *base, const char *path,
 				return fail(e, -EBADMSG,
 				            "%s: expected a decimal string",
 				            path);
-		} else if ((rc = json_int(it, 0, U53_MAX, &i)) == 0)
+		} else if ((rc = json_int(it, 0, SAFE_INT_MAX, &i)) == 0)
 			u = (uint64_t)i;
 		else
 			return fail(e, -EBADMSG,
 			            "%s: expected a decimal string%s", path,
-			            rc == -ERANGE ? " (numbers above 2^53 lose "
-			                            "precision)"
-			                          : "");
+			            rc == -ERANGE
+			                ? " (numbers from 2^53 up lose "
+			                  "precision)"
+			                : "");
 		if (u < (uint64_t)f->min || u > f->max)
 			return fail(e, -EBADMSG, "%s: out of range", path);
 		memcpy(p, &u, sizeof(u));
