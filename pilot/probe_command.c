@@ -143,7 +143,7 @@ command_probe(const struct probe_target *t, struct probe_result *r)
 	uint64_t deadline;
 	int pfd[2] = {-1, -1}, epfd[2] = {-1, -1}, devnull = -1;
 	int status, e = 0, rc = -1;
-	bool timed_out = false, over = false, eof = false;
+	bool timed_out = false, over = false, eof = false, exited = false;
 	pid_t pid = -1;
 	ssize_t n;
 
@@ -171,18 +171,44 @@ command_probe(const struct probe_target *t, struct probe_result *r)
 	close(epfd[1]);
 	pfd[1] = epfd[1] = -1;
 
-	while (!eof) {
+	/* Read until EOF and exit, or until the program exits and its output
+	 * is drained: a daemon it left behind may hold stdout open forever. */
+	for (;;) {
 		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 		uint64_t now = clock_mono_ms();
-		int pr;
+		int pr, wait_ms;
 
+		if (!exited) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+
+			if (w == pid)
+				exited = true;
+			else if (w < 0 && errno != EINTR) {
+				probe_seterr(r, "command: waitpid: %s",
+				             strerror(errno));
+				kill_group(pid);
+				pid = -1;
+				goto out;
+			}
+		}
+		if (exited && eof)
+			break;
 		if (now >= deadline) {
 			timed_out = true;
 			break;
 		}
-		pr = poll(&p, 1, (int)(deadline - now));
+		/* Short polls: the exit of the program is noticed on the
+		 * next turn even while a grandchild keeps the pipe open. */
+		wait_ms = deadline - now > 20 ? 20 : (int)(deadline - now);
+		if (eof) {
+			nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+			continue;
+		}
+		pr = poll(&p, 1, exited ? 0 : wait_ms);
 		if (pr < 0 && errno != EINTR)
-			break;
+			eof = true;
+		if (pr == 0 && exited)
+			eof = true; /* exited and nothing more to read */
 		if (pr <= 0)
 			continue;
 		n = read(pfd[0], out + len, sizeof(out) - len);
@@ -195,28 +221,11 @@ command_probe(const struct probe_target *t, struct probe_result *r)
 			break;
 		}
 	}
-	/* Output is done; the program still has until the deadline to exit. */
-	while (!timed_out && !over) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			goto reaped;
-		if (w < 0 && errno != EINTR) {
-			probe_seterr(r, "command: waitpid: %s",
-			             strerror(errno));
-			kill_group(pid);
-			pid = -1;
-			goto out;
-		}
-		if (clock_mono_ms() >= deadline)
-			timed_out = true;
-		else
-			nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+	if (!exited) {
+		kill_group(pid);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
-	kill_group(pid);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-reaped:
 	/* Whatever it left behind in its group (not the pid: reaped, it
 	 * may already name another process). */
 	(void)kill(-pid, SIGKILL);
