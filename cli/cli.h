@@ -17,5 +17,9 @@ int cli_keygen(int argc, char **argv);
 int cli_probe(int argc, char **argv);
 /* cli/supervise.c */
 int cli_supervise(int argc, char **argv);
+/* cli/status.c, cli/events.c, cli/node.c (the commander's API) */
+int cli_status(int argc, char **argv);
+int cli_events(int argc, char **argv);
+int cli_node(int argc, char **argv);
 
 #endif

@@ -23,6 +23,11 @@ static const struct cli_cmd cmds[] = {
     {.name = "supervise",
         .fn = cli_supervise,
         .help = "run supervision verbs (state, restart, logs...) on a node"},
+    {.name = "status", .fn = cli_status, .help = "the fleet as a table"},
+    {.name = "events",
+        .fn = cli_events,
+        .help = "event history; --follow streams new ones"},
+    {.name = "node", .fn = cli_node, .help = "one node in detail: NAME"},
 };
 
 static void
