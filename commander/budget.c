@@ -15,6 +15,14 @@
 #include "commander/budget.h"
 #include "common/util.h"
 
+/* Elapsed time that never wraps: callers on other threads may read the
+ * clock before a later reading has already been stored here. */
+static inline uint64_t
+since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 struct grant {
 	char node[PROTO_NAME_MAX];
 	char group[PROTO_NAME_MAX];
@@ -279,7 +287,7 @@ release(struct budget *b, struct grant *g, uint64_t now_ms, uint64_t wall,
 
 	if (ev == NULL)
 		return -ENOMEM;
-	util_fmt_duration(now_ms - g->at_ms, held, sizeof(held));
+	util_fmt_duration(since(now_ms, g->at_ms), held, sizeof(held));
 	if (timed_out)
 		snprintf(
 		    ev->message, sizeof(ev->message),
@@ -290,7 +298,7 @@ release(struct budget *b, struct grant *g, uint64_t now_ms, uint64_t wall,
 		snprintf(ev->message, sizeof(ev->message),
 		         "%s is healthy again after its restart (%s)", g->node,
 		         held);
-	snprintf(ms, sizeof(ms), "%" PRIu64, now_ms - g->at_ms);
+	snprintf(ms, sizeof(ms), "%" PRIu64, since(now_ms, g->at_ms));
 	event_details(ev, "outcome", timed_out ? "timeout" : "healthy",
 	              "#held_ms", ms, "reason", g->reason, NULL);
 	*g = b->g[--b->ng];
@@ -328,7 +336,7 @@ budget_tick(struct budget *b, uint64_t now_ms, uint64_t wall_ms,
 
 	pthread_mutex_lock(&b->mu);
 	for (size_t i = 0; i < b->ng && r == 0;) {
-		if (now_ms - b->g[i].at_ms >= b->c.grant_timeout_ms)
+		if (since(now_ms, b->g[i].at_ms) >= b->c.grant_timeout_ms)
 			r = release(b, &b->g[i], now_ms, wall_ms, true, evs);
 		else
 			i++;

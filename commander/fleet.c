@@ -29,6 +29,14 @@ const uint64_t fleet_spread_bounds_ms[FLEET_SPREAD_NBUCKETS] = {
  * thousands of nodes in one network a median per heartbeat is O(n^2). */
 #define REF_MIN_MS 200
 
+/* Elapsed time that never wraps: callers on other threads may read the
+ * clock before a later reading has already been stored here. */
+static inline uint64_t
+since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 static const char *const state_names[FLEET__COUNT] = {
     [FLEET_UNKNOWN] = "unknown",         [FLEET_UP] = "up",
     [FLEET_SYNCING] = "syncing",         [FLEET_LAGGING] = "lagging",
@@ -737,7 +745,8 @@ fleet_hello(struct fleet *f, const struct proto_hello *h, uint64_t now_ms,
 	util_strlcpy(nd->version, h->version, sizeof(nd->version));
 	nd->hello = true;
 	nd->connected = true;
-	nd->last_contact_ms = now_ms;
+	if (now_ms > nd->last_contact_ms)
+		nd->last_contact_ms = now_ms;
 	/* a pilot that restarted starts its restart counter again */
 	nd->have_st = false;
 	if ((ev = new_event(evs, wall_ms, EV_REGISTERED, SEV_INFO, nd, NULL)) ==
@@ -791,7 +800,7 @@ classify(const struct fleet *f, const struct node *nd, uint64_t now_ms,
 		*why = "running, height unknown";
 		return FLEET_UP;
 	}
-	if (now_ms - nd->progress_ms >= f->c.stall_ms &&
+	if (since(now_ms, nd->progress_ms) >= f->c.stall_ms &&
 	    (nd->ref_used == 0 || nd->ref_used > st->height)) {
 		*why = "no new height";
 		return FLEET_STALLED;
@@ -882,7 +891,8 @@ fleet_heartbeat(struct fleet *f, const char *name,
 	nd->st.error[sizeof(nd->st.error) - 1] = '\0';
 	nd->have_st = true;
 	nd->connected = true;
-	nd->last_contact_ms = now_ms;
+	if (now_ms > nd->last_contact_ms)
+		nd->last_contact_ms = now_ms;
 	nd->last_seen_wall = wall_ms;
 
 	if (n != NULL) {
@@ -890,8 +900,7 @@ fleet_heartbeat(struct fleet *f, const char *name,
 		    (r = observe_block(f, nd, now_ms, wall_ms, evs)) < 0)
 			goto out;
 		n->ref_dirty = true;
-		if (n->ref_ms == 0 || now_ms - n->ref_ms >= REF_MIN_MS ||
-		    now_ms < n->ref_ms)
+		if (n->ref_ms == 0 || since(now_ms, n->ref_ms) >= REF_MIN_MS)
 			if ((r = recompute_ref(f, n, now_ms)) < 0)
 				goto out;
 		fref = n->ref;
@@ -930,13 +939,13 @@ fleet_tick(struct fleet *f, uint64_t now_ms, uint64_t wall_ms,
 		if (nd->state == FLEET_UNREACHABLE)
 			continue;
 		if (nd->hello && nd->connected &&
-		    now_ms - nd->last_contact_ms > timeout) {
+		    since(now_ms, nd->last_contact_ms) > timeout) {
 			snprintf(why, sizeof(why),
 			         "no heartbeat for %" PRIu64 " ms",
-			         now_ms - nd->last_contact_ms);
+			         since(now_ms, nd->last_contact_ms));
 			nd->connected = false;
 			r = set_state(nd, FLEET_UNREACHABLE, wall_ms, why, evs);
-		} else if (!nd->hello && now_ms - f->start_ms > timeout) {
+		} else if (!nd->hello && since(now_ms, f->start_ms) > timeout) {
 			/* listed, but its pilot never came since we started */
 			r = set_state(nd, FLEET_UNREACHABLE, wall_ms,
 			              "no hello since the commander started",
@@ -947,7 +956,7 @@ fleet_tick(struct fleet *f, uint64_t now_ms, uint64_t wall_ms,
 		struct net *n = f->nets[i];
 
 		if (n->tip > 0 && !n->stale &&
-		    now_ms - n->tip_ms >= f->c.stale_tip_ms) {
+		    since(now_ms, n->tip_ms) >= f->c.stale_tip_ms) {
 			struct event *ev = new_event(evs, wall_ms, EV_STALE_TIP,
 			                             SEV_WARNING, NULL, n);
 			char h[24], age[24];
@@ -962,12 +971,12 @@ fleet_tick(struct fleet *f, uint64_t now_ms, uint64_t wall_ms,
 			    "network %s: no new height for %s (tip %" PRIu64
 			    ")",
 			    n->name,
-			    util_fmt_duration(now_ms - n->tip_ms, age,
+			    util_fmt_duration(since(now_ms, n->tip_ms), age,
 			                      sizeof(age)),
 			    n->tip);
 			snprintf(h, sizeof(h), "%" PRIu64, n->tip);
 			snprintf(age, sizeof(age), "%" PRIu64,
-			         now_ms - n->tip_ms);
+			         since(now_ms, n->tip_ms));
 			event_details(ev, "state", "stale", "#height", h,
 			              "#age_ms", age, NULL);
 		}
@@ -975,7 +984,8 @@ fleet_tick(struct fleet *f, uint64_t now_ms, uint64_t wall_ms,
 			struct blk *b = &n->ring[k];
 
 			if (b->height != 0 && !b->settled &&
-			    now_ms - b->created_ms >= f->c.spread_settle_ms)
+			    since(now_ms, b->created_ms) >=
+			        f->c.spread_settle_ms)
 				blk_settle(n, b);
 		}
 		if (r == 0)

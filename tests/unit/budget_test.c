@@ -10,7 +10,7 @@
 #include "common/util.h"
 #include "tests/test.h"
 
-enum op { REQ, OBS, TICK };
+enum op { END = 0, REQ, OBS, TICK };
 
 struct step {
 	enum op op;
@@ -26,14 +26,20 @@ struct step {
 
 struct bcase {
 	const char *name;
-	uint32_t per_group, per_network;
-	struct step steps[12];
-	size_t nsteps;
+	struct {
+		uint32_t group, network;
+	} limit;
 	/* events of each kind over the whole story */
-	size_t requested, granted, denied, done;
+	struct {
+		size_t requested, granted, denied, done;
+	} events;
+	struct step steps[12]; /* until END */
 };
 
-/* validators of groups A and B, on networks X and Y; sentries s*, rpc r* */
+/* validators va*, vb* of groups A and B; sentries s*, rpc r*; networks X..Z
+ * R: request (want 1 grant / 0 deny, reason substring, grants held after)
+ * O: observe a heartbeat (healthy, restart counter); QUIT: stop asking
+ * TK: tick the clock */
 #define R(t, n, g, net, want, why, held)                                       \
 	{                                                                      \
 		REQ, t, n, g, net, false, 0, true, want, why, held             \
@@ -55,162 +61,76 @@ struct bcase {
 		TICK, t, NULL, NULL, NULL, false, 0, false, 0, NULL, held      \
 	}
 
+/* clang-format off */
 static const struct bcase cases[] = {
-    {"one per group: the second validator of a group waits",
-     1,
-     1,
-     {R(0, "va1", "A", "X", 1, NULL, 1),
-      R(0, "va2", "A", "Y", 0, "group A: va1 is restarting", 1),
-      R(0, "vb1", "B", "Z", 1, NULL, 2)},
-     3,
-     3,
-     2,
-     1,
-     0},
-    {"one per network: two sentries of a chain never together",
-     1,
-     1,
-     {R(0, "s1", "", "X", 1, NULL, 1),
-      R(0, "s2", "", "X", 0, "network X: s1 is restarting", 1),
-      R(0, "r1", "", "Y", 1, NULL, 2)},
-     3,
-     3,
-     2,
-     1,
-     0},
-    {"the group limit is checked before the network limit",
-     1,
-     1,
-     {R(0, "va1", "A", "X", 1, NULL, 1),
-      R(0, "va2", "A", "X", 0, "group A", 1)},
-     2,
-     2,
-     1,
-     1,
-     0},
-    {"asking again while holding re-grants, quietly",
-     1,
-     1,
-     {R(0, "s1", "", "X", 1, NULL, 1), R(1000, "s1", "", "X", 1, NULL, 1),
-      R(2000, "s1", "", "X", 1, NULL, 1)},
-     3,
-     1,
-     1,
-     0,
-     0},
-    {"healthy right after the grant does not release it",
-     1,
-     1,
-     {R(0, "s1", "", "X", 1, NULL, 1), O(1000, "s1", true, 0, 1),
-      R(1000, "s2", "", "X", 0, "s1", 1)},
-     3,
-     2,
-     1,
-     1,
-     0},
-    {"down then healthy releases; the waiting node gets its turn",
-     1,
-     1,
-     {R(0, "s1", "", "X", 1, NULL, 1),
-      R(0, "s2", "", "X", 0, "s1 is restarting", 1), O(1000, "s1", false, 0, 1),
-      O(2000, "s1", true, 0, 0), R(2000, "s2", "", "X", 1, NULL, 1)},
-     5,
-     2,
-     2,
-     1,
-     1},
-    {"a risen restart counter and healthy releases",
-     1,
-     1,
-     {RR(0, "s1", "", "X", 4, 1, 1), O(1000, "s1", true, 5, 0)},
-     2,
-     1,
-     1,
-     0,
-     1},
-    {"a restarted pilot (counter back to 0) releases",
-     1,
-     1,
-     {RR(0, "s1", "", "X", 4, 1, 1), O(1000, "s1", true, 0, 0)},
-     2,
-     1,
-     1,
-     0,
-     1},
-    {"unhealthy keeps it held",
-     1,
-     1,
-     {RR(0, "s1", "", "X", 4, 1, 1), O(1000, "s1", false, 5, 1),
-      O(2000, "s1", false, 5, 1)},
-     3,
-     1,
-     1,
-     0,
-     0},
-    {"the grant times out",
-     1,
-     1,
-     {R(0, "s1", "", "X", 1, NULL, 1), TK(599999, 1), TK(600000, 0),
-      R(600000, "s2", "", "X", 1, NULL, 1)},
-     4,
-     2,
-     2,
-     0,
-     1},
-    {"limit 2 per network",
-     1,
-     2,
-     {R(0, "s1", "", "X", 1, NULL, 1), R(0, "s2", "", "X", 1, NULL, 2),
-      R(0, "s3", "", "X", 0, "limit 2", 2)},
-     3,
-     3,
-     2,
-     1,
-     0},
-    {"0 means unlimited",
-     0,
-     0,
-     {R(0, "va1", "A", "X", 1, NULL, 1), R(0, "va2", "A", "X", 1, NULL, 2),
-      R(0, "va3", "A", "X", 1, NULL, 3)},
-     3,
-     3,
-     3,
-     0,
-     0},
-    {"no group and no network: never limited",
-     1,
-     1,
-     {R(0, "a", "", "", 1, NULL, 1), R(0, "b", "", "", 1, NULL, 2)},
-     2,
-     2,
-     2,
-     0,
-     0},
-    {"a repeated denial is one event until its reason changes",
-     1,
-     1,
-     {R(0, "va1", "A", "X", 1, NULL, 1),
-      R(0, "vb1", "B", "X", 0, "network X", 1),
-      R(1000, "vb1", "B", "X", 0, "network X", 1),
-      R(2000, "vb1", "B", "X", 0, "network X", 1),
-      R(3000, "va2", "A", "Y", 0, "group A", 1),
-      R(4000, "va2", "A", "Y", 0, "group A", 1)},
-     6,
-     3,
-     1,
-     2,
-     0},
-    {"a request given up and made again is a new request",
-     1,
-     1,
-     {R(0, "s1", "", "X", 1, NULL, 1), R(0, "s2", "", "X", 0, "s1", 1),
-      QUIT(1000, "s2", 1), R(2000, "s2", "", "X", 0, "s1", 1)},
-     4,
-     3,
-     1,
-     2,
-     0},
+{"one per group: the second validator of a group waits", {1, 1}, {3, 2, 1, 0}, {
+	R(0, "va1", "A", "X", 1, NULL, 1),
+	R(0, "va2", "A", "Y", 0, "group A: va1 is restarting", 1),
+	R(0, "vb1", "B", "Z", 1, NULL, 2)}},
+{"one per network: two sentries of a chain never together", {1, 1}, {3, 2, 1, 0}, {
+	R(0, "s1", "", "X", 1, NULL, 1),
+	R(0, "s2", "", "X", 0, "network X: s1 is restarting", 1),
+	R(0, "r1", "", "Y", 1, NULL, 2)}},
+{"the group limit is checked before the network limit", {1, 1}, {2, 1, 1, 0}, {
+	R(0, "va1", "A", "X", 1, NULL, 1),
+	R(0, "va2", "A", "X", 0, "group A", 1)}},
+{"asking again while holding re-grants, quietly", {1, 1}, {1, 1, 0, 0}, {
+	R(0, "s1", "", "X", 1, NULL, 1),
+	R(1000, "s1", "", "X", 1, NULL, 1),
+	R(2000, "s1", "", "X", 1, NULL, 1)}},
+{"healthy right after the grant does not release it", {1, 1}, {2, 1, 1, 0}, {
+	R(0, "s1", "", "X", 1, NULL, 1),
+	O(1000, "s1", true, 0, 1),
+	R(1000, "s2", "", "X", 0, "s1", 1)}},
+{"down then healthy releases; the waiting node gets its turn", {1, 1}, {2, 2, 1, 1}, {
+	R(0, "s1", "", "X", 1, NULL, 1),
+	R(0, "s2", "", "X", 0, "s1 is restarting", 1),
+	O(1000, "s1", false, 0, 1),
+	O(2000, "s1", true, 0, 0),
+	R(2000, "s2", "", "X", 1, NULL, 1)}},
+{"a risen restart counter and healthy releases", {1, 1}, {1, 1, 0, 1}, {
+	RR(0, "s1", "", "X", 4, 1, 1),
+	O(1000, "s1", true, 5, 0)}},
+{"a restarted pilot (counter back to 0) releases", {1, 1}, {1, 1, 0, 1}, {
+	RR(0, "s1", "", "X", 4, 1, 1),
+	O(1000, "s1", true, 0, 0)}},
+{"unhealthy keeps it held", {1, 1}, {1, 1, 0, 0}, {
+	RR(0, "s1", "", "X", 4, 1, 1),
+	O(1000, "s1", false, 5, 1),
+	O(2000, "s1", false, 5, 1)}},
+{"the grant times out", {1, 1}, {2, 2, 0, 1}, {
+	R(0, "s1", "", "X", 1, NULL, 1),
+	TK(599999, 1),
+	TK(600000, 0),
+	R(600000, "s2", "", "X", 1, NULL, 1)}},
+{"a tick with an older clock reading does not expire it", {1, 1}, {1, 1, 0, 0}, {
+	R(1000, "s1", "", "X", 1, NULL, 1),
+	TK(500, 1)}},
+{"limit 2 per network", {1, 2}, {3, 2, 1, 0}, {
+	R(0, "s1", "", "X", 1, NULL, 1),
+	R(0, "s2", "", "X", 1, NULL, 2),
+	R(0, "s3", "", "X", 0, "limit 2", 2)}},
+{"0 means unlimited", {0, 0}, {3, 3, 0, 0}, {
+	R(0, "va1", "A", "X", 1, NULL, 1),
+	R(0, "va2", "A", "X", 1, NULL, 2),
+	R(0, "va3", "A", "X", 1, NULL, 3)}},
+{"no group and no network: never limited", {1, 1}, {2, 2, 0, 0}, {
+	R(0, "a", "", "", 1, NULL, 1),
+	R(0, "b", "", "", 1, NULL, 2)}},
+{"a repeated denial is one event until its reason changes", {1, 1}, {3, 1, 2, 0}, {
+	R(0, "va1", "A", "X", 1, NULL, 1),
+	R(0, "vb1", "B", "X", 0, "network X", 1),
+	R(1000, "vb1", "B", "X", 0, "network X", 1),
+	R(2000, "vb1", "B", "X", 0, "network X", 1),
+	R(3000, "va2", "A", "Y", 0, "group A", 1),
+	R(4000, "va2", "A", "Y", 0, "group A", 1)}},
+{"a request given up and made again is a new request", {1, 1}, {3, 1, 2, 0}, {
+	R(0, "s1", "", "X", 1, NULL, 1),
+	R(0, "s2", "", "X", 0, "s1", 1),
+	QUIT(1000, "s2", 1),
+	R(2000, "s2", "", "X", 0, "s1", 1)}},
 };
+/* clang-format on */
 
 static size_t
 count(const struct event_list *evs, enum event_type t)
@@ -232,10 +152,11 @@ test_table(void)
 		struct event_list evs = {0};
 
 		budget_conf_defaults(&conf);
-		conf.per_group = k->per_group;
-		conf.per_network = k->per_network;
+		conf.per_group = k->limit.group;
+		conf.per_network = k->limit.network;
 		b = budget_new(&conf);
-		for (size_t i = 0; i < k->nsteps; i++) {
+		for (size_t i = 0;
+		     i < UTIL_NELEM(k->steps) && k->steps[i].op != END; i++) {
 			const struct step *s = &k->steps[i];
 			struct proto_cmd cmd;
 			struct budget_grant_view *gv;
@@ -280,17 +201,17 @@ test_table(void)
 			       ng, s->held);
 			free(gv);
 		}
-		CHECKF(count(&evs, EV_RESTART_REQUESTED) == k->requested,
+		CHECKF(count(&evs, EV_RESTART_REQUESTED) == k->events.requested,
 		       "%s: %zu requested", k->name,
 		       count(&evs, EV_RESTART_REQUESTED));
-		CHECKF(count(&evs, EV_RESTART_GRANTED) == k->granted,
+		CHECKF(count(&evs, EV_RESTART_GRANTED) == k->events.granted,
 		       "%s: %zu granted", k->name,
 		       count(&evs, EV_RESTART_GRANTED));
-		CHECKF(count(&evs, EV_RESTART_DENIED) == k->denied,
+		CHECKF(count(&evs, EV_RESTART_DENIED) == k->events.denied,
 		       "%s: %zu denied", k->name,
 		       count(&evs, EV_RESTART_DENIED));
-		CHECKF(count(&evs, EV_RESTART_DONE) == k->done, "%s: %zu done",
-		       k->name, count(&evs, EV_RESTART_DONE));
+		CHECKF(count(&evs, EV_RESTART_DONE) == k->events.done,
+		       "%s: %zu done", k->name, count(&evs, EV_RESTART_DONE));
 		event_list_free(&evs);
 		budget_free(b);
 	}
