@@ -668,3 +668,27 @@ policy_decide(const struct policy_conf *c, struct policy_state *s,
 	if (c->dry_run)
 		record_restart(s, now);
 }
+
+const char *
+policy_progress_str(const struct policy_progress *p, char *buf, size_t size)
+{
+	char eta[DUR];
+
+	if (p->synced)
+		say(buf, size, "fully caught up at block #%" PRIu64,
+		    p->synced_height);
+	else if (!p->lag_known)
+		say(buf, size, "lag unknown");
+	else if (!p->delta_known)
+		say(buf, size, "lag %" PRIu64 " blocks", p->lag);
+	else
+		say(buf, size,
+		    "lag %" PRIu64 " blocks, caught up %" PRId64
+		    " blocks, sync rate %.2f blocks/s, ETA %s",
+		    p->lag, p->caught_up, p->rate,
+		    p->lag == 0 ? "0s"
+		    : p->eta_known
+		        ? util_fmt_duration(p->eta_ms, eta, sizeof(eta))
+		        : "none (not gaining)");
+	return buf;
+}

@@ -7,6 +7,20 @@
  * between restarts that did not help, dry-run, per-rule switches, the node
  * being down as a reason, and a reason text for every decision.
  *
+ * Boundaries: lag >= moderate_lag is moderate, lag >= severe_lag severe (the
+ * monitor used "more than": BLOCK_LAG_20=20 and BLOCK_LAG_100=100 map to 21
+ * and 101 for its exact behaviour).  With severe_lag disabled, a lag above
+ * severe gets the moderate treatment (excused by major sync or production).
+ * Stall and trend need lag >= stall_min_lag (default: severe_lag) and no block
+ * production, major sync or not; so with the defaults they matter when
+ * severe_lag is disabled or stall_min_lag lowered.  Down rules (exited,
+ * unreachable for N checks) come first; a stopped node's heights are
+ * stale, so no lag rule judges it.
+ *
+ * Gates, in order: cooldown since the last restart (NONE), crash-loop cap
+ * (CAPPED), backoff (NONE).  The backoff gap after k restarts without a
+ * healthy spell of backoff_reset_ms is min(max, base * 2^(k-1)).
+ *
  * Nothing here reads a clock, does I/O or logs: the daemon passes now_ms,
  * calls policy_decide() once per check, logs the decision and, when it
  * really restarted the node, calls policy_restarted().  Everything lives in
@@ -174,6 +188,14 @@ void policy_decide(const struct policy_conf *c, struct policy_state *s,
 void policy_restarted(struct policy_state *s, uint64_t now_ms);
 /* Operator reset: forget the crash-loop history and the backoff. */
 void policy_reset(struct policy_state *s);
+
+/*
+ * The per-check line, e.g. "lag 45 blocks, caught up 300 blocks, sync rate
+ * 5.00 blocks/s, ETA 15.0s" or "fully caught up at block #1380".  Returns
+ * buf.
+ */
+const char *policy_progress_str(const struct policy_progress *p, char *buf,
+                                size_t size);
 
 /* Backoff gap required after `level` consecutive restarts (0: none). */
 uint64_t policy_backoff_ms(const struct policy_conf *c, uint32_t level);

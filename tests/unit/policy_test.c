@@ -547,6 +547,7 @@ test_progress(void)
 	struct policy_decision d;
 	struct policy_input in;
 	const struct policy_progress *p = &d.progress;
+	char line[160];
 
 	policy_conf_defaults(&c);
 	c.enabled[POLICY_RULE_SEVERE_LAG] = false;
@@ -559,6 +560,8 @@ test_progress(void)
 	CHECK_EQ_INT(p->lag, 200);
 	CHECK(!p->delta_known);
 	CHECK(!p->eta_known);
+	CHECK_EQ_STR(policy_progress_str(p, line, sizeof(line)),
+	             "lag 200 blocks");
 
 	/* 60 s later: imported 300, the chain made 60: lag 200 -> 20 */
 	in = mkin(T0 + 60 * S, 1300, 1320, F_SYNC);
@@ -572,6 +575,10 @@ test_progress(void)
 	CHECKF(p->eta_ms >= 6666 && p->eta_ms <= 6667, "eta %" PRIu64,
 	       p->eta_ms);
 	CHECK(!p->synced);
+	CHECK_EQ_STR(
+	    policy_progress_str(p, line, sizeof(line)),
+	    "lag 20 blocks, caught up 300 blocks, sync rate 5.00 blocks/s, "
+	    "ETA 6.6s");
 
 	/* then caught up: the event fires once, with the height */
 	in = mkin(T0 + 120 * S, 1380, 1380, 0);
@@ -579,6 +586,8 @@ test_progress(void)
 	CHECK_EQ_INT(p->lag, 0);
 	CHECK(p->synced);
 	CHECK_EQ_INT(p->synced_height, 1380);
+	CHECK_EQ_STR(policy_progress_str(p, line, sizeof(line)),
+	             "fully caught up at block #1380");
 	CHECK(!p->eta_known);
 	in = mkin(T0 + 180 * S, 1440, 1440, 0);
 	policy_decide(&c, &s, &in, &d);
@@ -596,6 +605,9 @@ test_progress(void)
 	policy_decide(&c, &s, &in, &d);
 	CHECK(p->closing_rate < 0);
 	CHECK(!p->eta_known);
+	CHECKF(strstr(policy_progress_str(p, line, sizeof(line)),
+	              "ETA none (not gaining)"),
+	       "%s", line);
 
 	/* a stalled height: caught_up 0, rate 0, stalled time grows */
 	in = mkin(T0 + 420 * S, 1570, 1680, 0);
