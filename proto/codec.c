@@ -484,7 +484,45 @@ codec_encode(const struct proto_msg *m, char *buf, size_t cap, size_t *len)
 struct derr {
 	char *buf;
 	size_t len;
+	char path[PATH_LEN]; /* scratch for pstr() */
 };
+
+/*
+ * Where a value sits, as a chain up to the message: built on the stack as
+ * the decoder descends and printed only when something is refused (a
+ * snprintf per field would cost more than the parse).
+ */
+struct path {
+	const struct path *up;
+	const char *name; /* member name; NULL for an array element */
+	unsigned index;
+};
+
+static size_t
+path_fmt(const struct path *p, char *buf, size_t len)
+{
+	size_t n;
+	int w;
+
+	if (p == NULL)
+		return 0;
+	n = path_fmt(p->up, buf, len);
+	if (n >= len)
+		return n;
+	if (p->name != NULL)
+		w = snprintf(buf + n, len - n, "%s%s", n ? "." : "", p->name);
+	else
+		w = snprintf(buf + n, len - n, "[%u]", p->index);
+	return n + (w > 0 ? (size_t)w : 0);
+}
+
+static const char *
+pstr(struct derr *e, const struct path *p)
+{
+	e->path[0] = '\0';
+	path_fmt(p, e->path, sizeof(e->path));
+	return e->path[0] ? e->path : "message";
+}
 
 static int fail(struct derr *e, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -613,39 +651,40 @@ json_int(const cJSON *it, double lo, double hi, int64_t *out)
 }
 
 static int dec_obj(const cJSON *obj, const struct schema *sc, void *base,
-                   const char *path, struct derr *e, uint64_t *present);
+                   const struct path *path, struct derr *e, uint64_t *present);
 
 static int
-dec_cmds(const cJSON *arr, struct proto_reply *r, const char *path,
+dec_cmds(const cJSON *arr, struct proto_reply *r, const struct path *path,
          struct derr *e)
 {
+	struct path sub = {.up = path};
 	const cJSON *it;
-	char sub[PATH_LEN];
 	uint64_t present;
 	const char *why;
 	int rc;
 
 	if (!cJSON_IsArray(arr))
-		return fail(e, -EBADMSG, "%s: expected an array", path);
+		return fail(e, -EBADMSG, "%s: expected an array",
+		            pstr(e, path));
 	for (it = arr->child; it != NULL; it = it->next) {
 		if (r->ncmds == PROTO_MAX_CMDS)
 			return fail(e, -EBADMSG, "%s: more than %d commands",
-			            path, PROTO_MAX_CMDS);
-		snprintf(sub, sizeof(sub), "%.80s[%u]", path, r->ncmds);
-		rc = dec_obj(it, sub_schema(F_CMDS), &r->cmds[r->ncmds], sub, e,
-		             &present);
+			            pstr(e, path), PROTO_MAX_CMDS);
+		sub.index = r->ncmds;
+		rc = dec_obj(it, sub_schema(F_CMDS), &r->cmds[r->ncmds], &sub,
+		             e, &present);
 		if (rc != 0)
 			return rc;
 		if ((why = cmd_problem(&r->cmds[r->ncmds], present)) != NULL)
-			return fail(e, -EBADMSG, "%s.%s", sub, why);
+			return fail(e, -EBADMSG, "%s.%s", pstr(e, &sub), why);
 		r->ncmds++;
 	}
 	return 0;
 }
 
 static int
-dec_field(const struct field *f, const cJSON *it, void *base, const char *path,
-          struct derr *e)
+dec_field(const struct field *f, const cJSON *it, void *base,
+          const struct path *path, struct derr *e)
 {
 	char *p = (char *)base + f->off;
 	const char *why;
@@ -661,22 +700,23 @@ dec_field(const struct field *f, const cJSON *it, void *base, const char *path,
 			if (rc == -ERANGE)
 				return fail(e, -EBADMSG,
 				            "%s: out of range for 64 bits",
-				            path);
+				            pstr(e, path));
 			if (rc != 0)
 				return fail(e, -EBADMSG,
 				            "%s: expected a decimal string",
-				            path);
+				            pstr(e, path));
 		} else if ((rc = json_int(it, 0, SAFE_INT_MAX, &i)) == 0)
 			u = (uint64_t)i;
 		else
-			return fail(e, -EBADMSG,
-			            "%s: expected a decimal string%s", path,
-			            rc == -ERANGE
-			                ? " (numbers from 2^53 up lose "
-			                  "precision)"
-			                : "");
+			return fail(
+			    e, -EBADMSG, "%s: expected a decimal string%s",
+			    pstr(e, path),
+			    rc == -ERANGE ? " (numbers from 2^53 up lose "
+			                    "precision)"
+			                  : "");
 		if (u < (uint64_t)f->min || u > f->max)
-			return fail(e, -EBADMSG, "%s: out of range", path);
+			return fail(e, -EBADMSG, "%s: out of range",
+			            pstr(e, path));
 		memcpy(p, &u, sizeof(u));
 		return 0;
 	case F_U32:
@@ -686,10 +726,10 @@ dec_field(const struct field *f, const cJSON *it, void *base, const char *path,
 			return fail(e, -EBADMSG,
 			            "%s: out of range [%" PRId64 ", %" PRIu64
 			            "]",
-			            path, f->min, f->max);
+			            pstr(e, path), f->min, f->max);
 		if (rc != 0)
 			return fail(e, -EBADMSG, "%s: expected an integer",
-			            path);
+			            pstr(e, path));
 		if (f->kind == F_U32)
 			*(uint32_t *)(void *)p = (uint32_t)i;
 		else
@@ -698,29 +738,32 @@ dec_field(const struct field *f, const cJSON *it, void *base, const char *path,
 	case F_BOOL:
 		if (!cJSON_IsBool(it))
 			return fail(e, -EBADMSG, "%s: expected true or false",
-			            path);
+			            pstr(e, path));
 		*(bool *)(void *)p = cJSON_IsTrue(it);
 		return 0;
 	case F_NAME:
 	case F_TEXT:
 		if (!cJSON_IsString(it) || it->valuestring == NULL)
-			return fail(e, -EBADMSG, "%s: expected a string", path);
+			return fail(e, -EBADMSG, "%s: expected a string",
+			            pstr(e, path));
 		len = strlen(it->valuestring);
 		if (len >= f->size)
 			return fail(e, -EBADMSG,
-			            "%s: %zu bytes, longer than %zu", path, len,
-			            f->size - 1);
+			            "%s: %zu bytes, longer than %zu",
+			            pstr(e, path), len, f->size - 1);
 		if ((f->flags & NONEMPTY) && len == 0)
-			return fail(e, -EBADMSG, "%s: must not be empty", path);
+			return fail(e, -EBADMSG, "%s: must not be empty",
+			            pstr(e, path));
 		if ((why = string_problem(f->kind, it->valuestring, len)))
-			return fail(e, -EBADMSG, "%s: %s", path, why);
+			return fail(e, -EBADMSG, "%s: %s", pstr(e, path), why);
 		memcpy(p, it->valuestring, len + 1);
 		return 0;
 	case F_CHAIN:
 	case F_ROLE:
 	case F_VERB:
 		if (!cJSON_IsString(it) || it->valuestring == NULL)
-			return fail(e, -EBADMSG, "%s: expected a string", path);
+			return fail(e, -EBADMSG, "%s: expected a string",
+			            pstr(e, path));
 		if (f->kind == F_CHAIN)
 			rc = proto_chain_parse(it->valuestring,
 			                       (enum proto_chain *)(void *)p);
@@ -733,7 +776,7 @@ dec_field(const struct field *f, const cJSON *it, void *base, const char *path,
 		if (rc != 0) {
 			v = (int)strnlen(it->valuestring, 32);
 			return fail(e, -EBADMSG, "%s: unknown value '%.*s'",
-			            path, v, it->valuestring);
+			            pstr(e, path), v, it->valuestring);
 		}
 		return 0;
 	case F_SIGN:
@@ -742,7 +785,7 @@ dec_field(const struct field *f, const cJSON *it, void *base, const char *path,
 	case F_CMDS:
 		return dec_cmds(it, base, path, e);
 	}
-	return fail(e, -EBADMSG, "%s: internal: bad field kind", path);
+	return fail(e, -EBADMSG, "%s: internal: bad field kind", pstr(e, path));
 }
 
 /*
@@ -751,18 +794,18 @@ dec_field(const struct field *f, const cJSON *it, void *base, const char *path,
  * two parsers could disagree on which one counts.
  */
 static int
-dec_obj(const cJSON *obj, const struct schema *sc, void *base, const char *path,
-        struct derr *e, uint64_t *present)
+dec_obj(const cJSON *obj, const struct schema *sc, void *base,
+        const struct path *path, struct derr *e, uint64_t *present)
 {
+	struct path sub = {.up = path};
 	const cJSON *it;
-	char sub[PATH_LEN];
 	uint64_t seen = 0;
 	size_t i;
 	int rc;
 
 	if (!cJSON_IsObject(obj))
 		return fail(e, -EBADMSG, "%s: expected an object",
-		            path[0] ? path : "message");
+		            pstr(e, path));
 	for (it = obj->child; it != NULL; it = it->next) {
 		if (it->string == NULL)
 			continue;
@@ -771,18 +814,19 @@ dec_obj(const cJSON *obj, const struct schema *sc, void *base, const char *path,
 				break;
 		if (i == sc->n)
 			continue;
-		snprintf(sub, sizeof(sub), "%.80s%s%.32s", path,
-		         path[0] ? "." : "", sc->f[i].name);
+		sub.name = sc->f[i].name;
 		if (seen & ((uint64_t)1 << i))
-			return fail(e, -EBADMSG, "%s: given twice", sub);
+			return fail(e, -EBADMSG, "%s: given twice",
+			            pstr(e, &sub));
 		seen |= (uint64_t)1 << i;
-		if ((rc = dec_field(&sc->f[i], it, base, sub, e)) != 0)
+		if ((rc = dec_field(&sc->f[i], it, base, &sub, e)) != 0)
 			return rc;
 	}
 	for (i = 0; i < sc->n; i++)
-		if ((sc->f[i].flags & REQ) && !(seen & ((uint64_t)1 << i)))
-			return fail(e, -EBADMSG, "%s%s%s: missing", path,
-			            path[0] ? "." : "", sc->f[i].name);
+		if ((sc->f[i].flags & REQ) && !(seen & ((uint64_t)1 << i))) {
+			sub.name = sc->f[i].name;
+			return fail(e, -EBADMSG, "%s: missing", pstr(e, &sub));
+		}
 	*present = seen;
 	return 0;
 }
@@ -836,7 +880,7 @@ dec_root(const cJSON *root, struct proto_msg *m, struct derr *e)
 	    proto_type_parse(t->valuestring, &m->type) != 0)
 		return fail(e, -EBADMSG, "type: unknown message type");
 	sc = body_schema(m->type);
-	if ((rc = dec_obj(root, sc, &m->u, "", e, &present)) != 0)
+	if ((rc = dec_obj(root, sc, &m->u, NULL, e, &present)) != 0)
 		return rc;
 	if (m->type == PROTO_REPLY && !proto_status_valid(m->u.reply.status))
 		return fail(e, -EBADMSG, "status: unknown value %" PRId32,
@@ -848,7 +892,7 @@ int
 codec_decode(const char *buf, size_t len, struct proto_msg *m, char *err,
              size_t errlen)
 {
-	struct derr e = {err, errlen};
+	struct derr e = {.buf = err, .len = errlen};
 	const char *end = NULL;
 	cJSON *root;
 	size_t i;

@@ -537,6 +537,73 @@ test_strerror(void)
 	CHECK(strstr(env_strerror(ENV_E__COUNT), "unknown") != NULL);
 }
 
+/*
+ * The worked example of PROTOCOL.md section 4.5, made with raw libsodium
+ * calls as the document describes them (not with envelope.c): a client
+ * written from the document interoperates with this code.
+ */
+static size_t
+unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (sodium_hex2bin(out, cap, h, strlen(h), NULL, &n, NULL) != 0)
+		return 0;
+	return n;
+}
+
+static void
+test_protocol_vector(void)
+{
+	static const char key_hex[] =
+	    "86b1502c899692cca726b092888863a5474b5d555b602285d76e2dafd5557ffd";
+	static const char req_hex[] =
+	    "5358544501010000ed4928c628d1c2c6eae90338905995612959273a5c63f936"
+	    "36c14614ac8737d100000000000000010000018bcfe568000001020304050607"
+	    "08090a0b0c0d0e0f10111213141516175420665e573de740fe5f61de474d6752"
+	    "bb758fe51b6b87e7fe6e5854cdff19b9532f2cee18b523bbd79321212a5ced40"
+	    "7301412b59613b532379cded9468c1d002cc46e878cf51b5d881cd1dcf85a9ec"
+	    "70879ecfd49cf9bfeeb9b9d509af925e7437760b7af8e0f027f52d817c189fa6"
+	    "2ad78a0c9ba49b55f61d69142c33cb9dc6b2e3d0b1ba94cd5f6624e98095";
+	static const char rep_hex[] =
+	    "53585445010200008a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121b"
+	    "f3748801b40f6f5c00000000000000000000018bcfe568052021222324252627"
+	    "28292a2b2c2d2e2f303132333435363700000000000000010001020304050607"
+	    "08090a0b0c0d0e0f101112131415161717baa40980d75ad88959e41d977828f0"
+	    "c0246cb0d559afb65b5256758736ba12100afc1a0e17cb1a4469db1b579a0a7a"
+	    "22a1df65a06bb2f5fc4830d7b5df2413420ebbfb86ec268a0252925fcb479f8b"
+	    "e87ac7e4705fed0c9ee2687e594e77f7b02d3f4082b0";
+	static const char req_pt[] =
+	    "{\"v\":1,\"type\":\"hello\",\"node\":\"val-1\",\"version\":\"0.1."
+	    "0\",\"chain\":\"cometbft\",\"role\":\"validator\",\"network\":"
+	    "\"testnet-1\",\"group\":\"\"}";
+	static const char rep_pt[] =
+	    "{\"v\":1,\"type\":\"reply\",\"status\":0,\"fleet_ref_height\":"
+	    "\"0\",\"interval_ms\":10000,\"cmds\":[]}";
+	uint8_t key[32];
+	struct env_req_ctx cctx, pctx;
+	uint64_t last = 0;
+	size_t len, n = 0;
+
+	CHECK_EQ_INT(unhex(key_hex, key, sizeof(key)), 32);
+	CHECK(memcmp(key, p_to_c.key, 32) == 0);
+	len = unhex(req_hex, frame, sizeof(frame));
+	CHECK_EQ_INT(len, 222);
+	CHECK_EQ_INT(env_open_request(&c_from_p, &last, 1700000000000ULL,
+	                              WINDOW, frame, len, pt, sizeof(pt), &n,
+	                              &cctx),
+	             ENV_OK);
+	CHECK(n == strlen(req_pt) && memcmp(pt, req_pt, n) == 0);
+	CHECK(last == 1);
+	pctx = cctx; /* what the pilot kept when it sealed */
+	len = unhex(rep_hex, frame, sizeof(frame));
+	CHECK_EQ_INT(len, 214);
+	CHECK_EQ_INT(
+	    env_open_reply(&p_to_c, &pctx, frame, len, pt, sizeof(pt), &n),
+	    ENV_OK);
+	CHECK(n == strlen(rep_pt) && memcmp(pt, rep_pt, n) == 0);
+}
+
 int
 main(void)
 {
@@ -560,5 +627,6 @@ main(void)
 	RUN(test_garbage);
 	RUN(test_bad_peer_keys);
 	RUN(test_strerror);
+	RUN(test_protocol_vector);
 	return TEST_END();
 }
