@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "commander/budget.h"
+#include "commander/fleet.h"
 #include "common/util.h"
 
 /* Elapsed time that never wraps: callers on other threads may read the
@@ -326,6 +327,37 @@ budget_observe(struct budget *b, const char *node, bool healthy,
 		drop_waiting(b, w);
 	pthread_mutex_unlock(&b->mu);
 	return r;
+}
+
+int
+budget_heartbeat(struct budget *b, const char *node,
+                 const struct proto_heartbeat *hb,
+                 const struct fleet_hb_result *fr, uint64_t now_ms,
+                 uint64_t wall_ms, struct proto_reply *reply,
+                 struct event_list *evs)
+{
+	char reason[PROTO_TEXT_MAX];
+	struct proto_cmd cmd;
+	struct budget_req req = {.node = node,
+	                         .group = fr->group,
+	                         .network = fr->network,
+	                         .reason = reason,
+	                         .restarts = hb->st.restarts};
+	int r;
+
+	r = budget_observe(b, node, fr->healthy, hb->st.restarts,
+	                   hb->restart_wanted, now_ms, wall_ms, evs);
+	if (r < 0 || !hb->restart_wanted)
+		return r;
+	if (reply->ncmds >= PROTO_MAX_CMDS)
+		return -ENOSPC;
+	/* the wire decoder terminates it; a caller's struct may not */
+	memcpy(reason, hb->restart_reason, sizeof(reason));
+	reason[sizeof(reason) - 1] = '\0';
+	if ((r = budget_request(b, &req, now_ms, wall_ms, &cmd, evs)) < 0)
+		return r;
+	reply->cmds[reply->ncmds++] = cmd;
+	return 0;
 }
 
 int

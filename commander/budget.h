@@ -73,6 +73,21 @@ int budget_observe(struct budget *, const char *node, bool healthy,
                    uint32_t restarts, bool wanted, uint64_t now_ms,
                    uint64_t wall_ms, struct event_list *evs);
 
+/*
+ * The whole budget step for one accepted heartbeat, in the right order:
+ * budget_observe, then budget_request when hb->restart_wanted, with the
+ * node's group and network from fleet_heartbeat's result; the grant or
+ * deny is appended to reply->cmds.  0, -ENOSPC (reply already full), or
+ * budget_request's errors.  Store evs before sending the reply: a grant
+ * must be on record before the pilot acts on it.
+ */
+struct fleet_hb_result;
+int budget_heartbeat(struct budget *, const char *node,
+                     const struct proto_heartbeat *hb,
+                     const struct fleet_hb_result *fr, uint64_t now_ms,
+                     uint64_t wall_ms, struct proto_reply *reply,
+                     struct event_list *evs);
+
 /* Release grants older than grant_timeout_ms (EV_RESTART_DONE, warning).
  * Call about once a second.  0 or -ENOMEM. */
 int budget_tick(struct budget *, uint64_t now_ms, uint64_t wall_ms,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commander/budget.h"
+#include "commander/fleet.h"
 #include "common/util.h"
 #include "tests/test.h"
 
@@ -277,10 +278,84 @@ test_events_and_views(void)
 	budget_free(NULL);
 }
 
+/* The glue the commander runs per heartbeat, driven by a real fleet. */
+static void
+test_heartbeat_glue(void)
+{
+	struct fleet_conf fc;
+	struct budget_conf bc;
+	struct fleet *f;
+	struct budget *b;
+	struct event_list evs = {0};
+	struct fleet_hb_result fr;
+	struct proto_reply rep;
+	struct proto_heartbeat hb = {0};
+	char err[128];
+	const char *nodes[] = {"val1", "val2"};
+
+	fleet_conf_defaults(&fc);
+	fc.up_after = fc.down_after = 1;
+	budget_conf_defaults(&bc);
+	f = fleet_new(&fc, err, sizeof(err));
+	b = budget_new(&bc);
+	for (int i = 0; i < 2; i++) {
+		struct proto_hello h = {.role = ROLE_VALIDATOR};
+
+		util_strlcpy(h.node, nodes[i], sizeof(h.node));
+		util_strlcpy(h.group, "g1", sizeof(h.group));
+		util_strlcpy(h.network, "net", sizeof(h.network));
+		CHECK_EQ_INT(fleet_hello(f, &h, 0, 0, &evs, err, sizeof(err)),
+		             0);
+	}
+	/* both validators of g1 want a restart: only one may */
+	hb.st.up = hb.st.reachable = true;
+	hb.st.height = 100;
+	hb.restart_wanted = true;
+	memset(hb.restart_reason, 'r', sizeof(hb.restart_reason)); /* no NUL */
+	for (int i = 0; i < 2; i++) {
+		memset(&rep, 0, sizeof(rep));
+		CHECK_EQ_INT(
+		    fleet_heartbeat(f, nodes[i], &hb, 10, 10, &fr, &evs), 0);
+		CHECK_EQ_INT(
+		    budget_heartbeat(b, nodes[i], &hb, &fr, 10, 10, &rep, &evs),
+		    0);
+		CHECK_EQ_INT(rep.ncmds, 1);
+		CHECK_EQ_INT(rep.cmds[0].verb,
+		             i == 0 ? VERB_RESTART_GRANT : VERB_RESTART_DENY);
+		CHECK_EQ_STR(rep.cmds[0].group, "g1");
+	}
+	/* val1 goes down and comes back: its grant is released, val2's
+	 * next ask is granted */
+	hb.restart_wanted = false;
+	hb.st.up = false;
+	memset(&rep, 0, sizeof(rep));
+	fleet_heartbeat(f, "val1", &hb, 20, 20, &fr, &evs);
+	CHECK_EQ_INT(budget_heartbeat(b, "val1", &hb, &fr, 20, 20, &rep, &evs),
+	             0);
+	CHECK_EQ_INT(rep.ncmds, 0);
+	hb.st.up = true;
+	fleet_heartbeat(f, "val1", &hb, 30, 30, &fr, &evs);
+	CHECK(fr.healthy);
+	budget_heartbeat(b, "val1", &hb, &fr, 30, 30, &rep, &evs);
+	hb.restart_wanted = true;
+	fleet_heartbeat(f, "val2", &hb, 40, 40, &fr, &evs);
+	budget_heartbeat(b, "val2", &hb, &fr, 40, 40, &rep, &evs);
+	CHECK_EQ_INT(rep.ncmds, 1);
+	CHECK_EQ_INT(rep.cmds[0].verb, VERB_RESTART_GRANT);
+	/* a full reply is refused, not overrun */
+	rep.ncmds = PROTO_MAX_CMDS;
+	CHECK_EQ_INT(budget_heartbeat(b, "val2", &hb, &fr, 50, 50, &rep, &evs),
+	             -ENOSPC);
+	event_list_free(&evs);
+	budget_free(b);
+	fleet_free(f);
+}
+
 int
 main(void)
 {
 	RUN(test_table);
 	RUN(test_events_and_views);
+	RUN(test_heartbeat_glue);
 	return TEST_END();
 }
