@@ -37,6 +37,8 @@ usage(FILE *f)
 	    "\"stderr<TAB>line\"\n"
 	    "  events     print start/die/oom/restart events since --since\n"
 	    "  wait-exit  process: wait until the node exits (--timeout)\n"
+	    "  sleep=MS   pause (logs and events go on from where they "
+	    "were)\n"
 	    "\n"
 	    "options:\n"
 	    "  -b, --backend NAME     process, docker or systemd\n"
@@ -118,6 +120,7 @@ cli_supervise(int argc, char **argv)
 	uint64_t timeout_ms = 10000, since = 0, v;
 	char err[SUPERVISE_ERR_MAX];
 	int ch, i, nverbs, rc = 0;
+	struct supervise_cursor lcur = {0}, ecur = {0};
 	void *h = NULL;
 
 	optind = 1;
@@ -193,10 +196,13 @@ cli_supervise(int argc, char **argv)
 		fprintf(stderr, "sextant supervise: %s\n", err);
 		return CLI_EXIT_FAIL;
 	}
+	/* one cursor per kind for the whole run: "logs sleep=2000 logs"
+	 * prints each line once */
+	lcur.since_ms = ecur.since_ms = since * 1000;
 	for (i = 0; i < nverbs && rc == 0; i++) {
 		const char *verb = argv[optind + i];
-		struct supervise_cursor cur = {.since_ms = since * 1000};
 		struct supervise_state st;
+		unsigned long ms;
 
 		err[0] = '\0';
 		if (strcmp(verb, "state") == 0) {
@@ -212,11 +218,16 @@ cli_supervise(int argc, char **argv)
 			rc = ops->restart(h, (uint32_t)timeout_ms, err,
 			                  sizeof(err));
 		} else if (strcmp(verb, "logs") == 0) {
-			rc = ops->logs(h, &cur, print_line, NULL, err,
+			rc = ops->logs(h, &lcur, print_line, NULL, err,
 			               sizeof(err));
 		} else if (strcmp(verb, "events") == 0) {
-			rc = ops->events(h, &cur, print_event, NULL, err,
+			rc = ops->events(h, &ecur, print_event, NULL, err,
 			                 sizeof(err));
+		} else if (sscanf(verb, "sleep=%lu", &ms) == 1) {
+			struct timespec ts = {(time_t)(ms / 1000),
+			                      (long)(ms % 1000) * 1000000L};
+
+			nanosleep(&ts, NULL);
 		} else if (strcmp(verb, "wait-exit") == 0) {
 			uint64_t until = clock_mono_ms() + timeout_ms;
 
@@ -241,9 +252,8 @@ cli_supervise(int argc, char **argv)
 		}
 		fflush(stdout);
 		if (rc != 0)
-			fprintf(stderr, "sextant supervise: %s: %s (%s)\n",
-			        verb, err[0] ? err : "failed",
-			        strerror(rc < 0 ? -rc : EIO));
+			fprintf(stderr, "sextant supervise: %s: %s\n", verb,
+			        err[0] ? err : strerror(rc < 0 ? -rc : EIO));
 	}
 	ops->close(h);
 	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;

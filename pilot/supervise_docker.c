@@ -33,7 +33,8 @@ struct dock {
 	char sock[108]; /* sun_path */
 	uint32_t timeout_ms;
 	uint32_t logs_max_lines;
-	int tty; /* Config.Tty: -1 unknown, 0, 1 */
+	int tty;    /* Config.Tty: -1 unknown, 0, 1 */
+	int engine; /* -1 unknown, 0 docker, 1 podman */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -152,6 +153,18 @@ jint(const cJSON *o, const char *k, int64_t def)
 	return (int64_t)v->valuedouble;
 }
 
+/* timeNano is past 2^53: a double keeps it to 256 ns, enough here. */
+static int64_t
+jtime_ns(const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+
+	if (!cJSON_IsNumber(v) || !(v->valuedouble > 0) ||
+	    v->valuedouble >= 9.2e18)
+		return -1;
+	return (int64_t)v->valuedouble;
+}
+
 static const char *
 jstr(const cJSON *o, const char *k)
 {
@@ -220,7 +233,7 @@ event_kind(const char *action)
 {
 	if (action == NULL)
 		return 0;
-	if (strcmp(action, "die") == 0)
+	if (strcmp(action, "die") == 0 || strcmp(action, "died") == 0)
 		return SUPERVISE_EV_DIE;
 	if (strcmp(action, "oom") == 0)
 		return SUPERVISE_EV_OOM;
@@ -264,7 +277,7 @@ supervise_docker_parse_events(const char *body, size_t len, uint64_t *last_ns,
 		kind = event_kind(jstr(o, "Action"));
 		if (kind == 0 && jstr(o, "Action") == NULL)
 			kind = event_kind(jstr(o, "status")); /* old engines */
-		tn = jint(o, "timeNano", -1);
+		tn = jtime_ns(o, "timeNano");
 		tsec = jint(o, "time", -1);
 		if (tn <= 0 && tsec > 0 && tsec < INT64_MAX / 1000000000)
 			tn = tsec * 1000000000;
@@ -322,15 +335,17 @@ socket_problem(const struct dock *d, int rc, const char *why, char *err,
                size_t errlen)
 {
 	struct stat st;
+	int se = stat(d->sock, &st) < 0 ? errno : 0;
 
-	if (stat(d->sock, &st) < 0) {
+	if (se != 0 && se != EACCES) {
 		set_err(err, errlen,
 		        "no container engine socket at %s (%s; is the engine "
 		        "running? set DOCKER_HOST=unix:///path)",
-		        d->sock, strerror(errno));
+		        d->sock, strerror(se));
 		return -ECONNREFUSED;
 	}
-	if (access(d->sock, R_OK | W_OK) < 0 && errno == EACCES) {
+	if (se == EACCES ||
+	    (access(d->sock, R_OK | W_OK) < 0 && errno == EACCES)) {
 		set_err(err, errlen,
 		        "permission denied on %s: add the pilot's user to the "
 		        "docker group",
@@ -381,8 +396,8 @@ api(struct dock *d, const char *method, const char *path, uint32_t extra_ms,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((size_t)snprintf(url, sizeof(url), "http://localhost%s%s",
-	                     DOCKER_API, path) >= sizeof(url)) {
+	if ((size_t)snprintf(url, sizeof(url), "http://localhost%s", path) >=
+	    sizeof(url)) {
 		set_err(err, errlen, "request path too long");
 		return -ENAMETOOLONG;
 	}
@@ -443,7 +458,8 @@ dock_state(void *h, struct supervise_state *st, char *err, size_t errlen)
 
 	memset(st, 0, sizeof(*st));
 	util_strlcpy(st->status, "unknown", sizeof(st->status));
-	snprintf(path, sizeof(path), "/containers/%s/json", d->target);
+	snprintf(path, sizeof(path), DOCKER_API "/containers/%s/json",
+	         d->target);
 	rc = api(d, "GET", path, 0, DOCKER_SMALL_BODY, &r, err, errlen);
 	if (rc == 0)
 		rc = api_status(d, "inspect", &r, err, errlen);
@@ -469,11 +485,11 @@ post(struct dock *d, const char *verb, uint32_t timeout_ms, char *err,
 	int rc;
 
 	if (timeout_ms == UINT32_MAX)
-		snprintf(path, sizeof(path), "/containers/%s/%s", d->target,
-		         verb);
+		snprintf(path, sizeof(path), DOCKER_API "/containers/%s/%s",
+		         d->target, verb);
 	else
-		snprintf(path, sizeof(path), "/containers/%s/%s?t=%u",
-		         d->target, verb,
+		snprintf(path, sizeof(path),
+		         DOCKER_API "/containers/%s/%s?t=%u", d->target, verb,
 		         (unsigned)((timeout_ms + 999) / 1000));
 	/* the engine waits up to t before it answers */
 	rc = api(d, "POST", path,
@@ -583,8 +599,9 @@ dock_logs(void *h, struct supervise_cursor *cur, supervise_line_fn fn,
 	}
 	sec = c.skip_ns / 1000000000;
 	snprintf(path, sizeof(path),
-	         "/containers/%s/logs?stdout=1&stderr=1&timestamps=1&follow=0"
-	         "&tail=%u&since=%lld",
+	         DOCKER_API "/containers/%s/logs?stdout=1&stderr=1&timestamps=1"
+	                    "&follow=0"
+	                    "&tail=%u&since=%lld",
 	         d->target, (unsigned)d->logs_max_lines, sec);
 	max_body = (size_t)d->logs_max_lines * (SUPERVISE_LINE_MAX + 48);
 	if (max_body > DOCKER_LOGS_BODY_MAX)
@@ -640,12 +657,36 @@ url_escape(const char *s, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/*
+ * Which engine answers: podman 4.3's compatible /events returns nothing
+ * or a part when until is not in the future (its file reader races the
+ * deadline), so for podman its own endpoint with stream=false is used.
+ */
+static bool
+is_podman(struct dock *d)
+{
+	struct http_resp r;
+	char err[SUPERVISE_ERR_MAX];
+
+	if (d->engine >= 0)
+		return d->engine == 1;
+	/* podman answers its own ping; dockerd refuses API "4.0.0" */
+	if (api(d, "GET", "/v4.0.0/libpod/_ping", 0, 4096, &r, err,
+	        sizeof(err)) < 0) {
+		http_resp_free(&r);
+		return false; /* ask again next time */
+	}
+	d->engine = r.status == 200 ? 1 : 0;
+	http_resp_free(&r);
+	return d->engine == 1;
+}
+
 static int
 dock_events(void *h, struct supervise_cursor *cur, supervise_event_fn fn,
             void *arg, char *err, size_t errlen)
 {
 	struct dock *d = h;
-	char filters[320], esc[960], path[1280];
+	char filters[256], esc[768], path[1280];
 	unsigned long long last_ns = 0, since_s;
 	unsigned long long until_s = clock_wall_ms() / 1000;
 	struct http_resp r;
@@ -663,14 +704,21 @@ dock_events(void *h, struct supervise_cursor *cur, supervise_event_fn fn,
 		if (last_ns > 0)
 			last_ns--; /* since is inclusive */
 	}
+	/* No "event" filter: podman knows "die" as "died" there.  The
+	 * parser keeps only the kinds we report. */
 	snprintf(filters, sizeof(filters),
-	         "{\"type\":[\"container\"],\"container\":[\"%s\"],"
-	         "\"event\":[\"die\",\"oom\",\"restart\",\"start\"]}",
+	         "{\"type\":[\"container\"],\"container\":[\"%s\"]}",
 	         d->target);
 	url_escape(filters, esc, sizeof(esc));
-	/* until makes the engine answer and close instead of streaming */
-	snprintf(path, sizeof(path), "/events?since=%llu&until=%llu&filters=%s",
-	         since_s, until_s, esc);
+	if (is_podman(d))
+		snprintf(
+		    path, sizeof(path),
+		    "/v4.0.0/libpod/events?stream=false&since=%llu&filters=%s",
+		    since_s, esc);
+	else /* until makes the engine answer and close, not stream */
+		snprintf(path, sizeof(path),
+		         DOCKER_API "/events?since=%llu&until=%llu&filters=%s",
+		         since_s, until_s, esc);
 	rc = api(d, "GET", path, 0, DOCKER_SMALL_BODY, &r, err, errlen);
 	if (rc == 0)
 		rc = api_status(d, "events", &r, err, errlen);
@@ -742,6 +790,7 @@ dock_open(const struct supervise_conf *c, void **h, char *err, size_t errlen)
 	d->timeout_ms = c->call_timeout_ms ? c->call_timeout_ms : 10000;
 	d->logs_max_lines = c->logs_max_lines ? c->logs_max_lines : 2000;
 	d->tty = -1;
+	d->engine = -1;
 	*h = d;
 	return 0;
 }
