@@ -21,12 +21,12 @@ static const struct cli_cmd cmds[] = {
     },
     {.name = "probe", .fn = cli_probe, .help = "probe a node once, print JSON"},
     {.name = "supervise",
-        .fn = cli_supervise,
-        .help = "run supervision verbs (state, restart, logs...) on a node"},
+     .fn = cli_supervise,
+     .help = "run supervision verbs (state, restart, logs...) on a node"},
     {.name = "status", .fn = cli_status, .help = "the fleet as a table"},
     {.name = "events",
-        .fn = cli_events,
-        .help = "event history; --follow streams new ones"},
+     .fn = cli_events,
+     .help = "event history; --follow streams new ones"},
     {.name = "node", .fn = cli_node, .help = "one node in detail: NAME"},
 };
 

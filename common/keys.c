@@ -402,7 +402,7 @@ keys_fingerprint(const uint8_t pk[KEYS_PK_BYTES], char *out, size_t cap)
 
 void
 keys_hmac_sha256_hex(const void *key, size_t keylen, const void *msg,
-    size_t len, char out[65])
+                     size_t len, char out[65])
 {
 	crypto_auth_hmacsha256_state st;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
