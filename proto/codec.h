@@ -16,7 +16,11 @@
 
 /*
  * Encode m into buf (cap bytes, not NUL-terminated on output).
- * 0 and *len, or -EINVAL (bad enum in m) / -ENOSPC (buf too small).
+ * 0 and *len, or -EINVAL (bad enum in m, or any value the decoder would
+ * refuse: a name with a space, a number out of range, a lease command
+ * without its epoch...) / -ENOSPC (buf too small).  Text fields (error,
+ * decision, reason) are informative: control characters in them become
+ * spaces and invalid UTF-8 becomes '?', so they never make it fail.
  */
 int codec_encode(const struct proto_msg *m, char *buf, size_t cap,
     size_t *len);
