@@ -44,6 +44,7 @@ usage(FILE *f)
 	    "  -b, --backend NAME     process, docker or systemd\n"
 	    "  -t, --target NAME      container, unit or label\n"
 	    "  -T, --timeout-ms MS    stop/restart timeout (10000)\n"
+	    "  -C, --call-timeout-ms MS  per API call or command (10000)\n"
 	    "  -s, --since UNIX       logs/events since this time (0: all)\n"
 	    "  -n, --lines N          at most N log lines (2000)\n"
 	    "  -H, --docker-host URL  unix:///path (else $DOCKER_HOST)\n"
@@ -106,6 +107,7 @@ cli_supervise(int argc, char **argv)
 	    {"backend", required_argument, NULL, 'b'},
 	    {"target", required_argument, NULL, 't'},
 	    {"timeout-ms", required_argument, NULL, 'T'},
+	    {"call-timeout-ms", required_argument, NULL, 'C'},
 	    {"since", required_argument, NULL, 's'},
 	    {"lines", required_argument, NULL, 'n'},
 	    {"docker-host", required_argument, NULL, 'H'},
@@ -124,7 +126,7 @@ cli_supervise(int argc, char **argv)
 	void *h = NULL;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+b:t:T:s:n:H:L:M:K:h", longopts,
+	while ((ch = getopt_long(argc, argv, "+b:t:T:C:s:n:H:L:M:K:h", longopts,
 	                         NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -144,6 +146,12 @@ cli_supervise(int argc, char **argv)
 			if (parse_u64_opt("--timeout-ms", optarg,
 			                  UINT32_MAX - 1, &timeout_ms) < 0)
 				return CLI_EXIT_USAGE;
+			break;
+		case 'C':
+			if (parse_u64_opt("--call-timeout-ms", optarg,
+			                  UINT32_MAX, &v) < 0)
+				return CLI_EXIT_USAGE;
+			c.call_timeout_ms = (uint32_t)v;
 			break;
 		case 's':
 			if (parse_u64_opt("--since", optarg, UINT64_MAX / 1000,
