@@ -21,10 +21,6 @@
 #define BLOCKS_SHOWN         20
 #define NOTE_MAX             200
 
-/* budget.c may not be linked yet (it is being written): a weak reference
- * resolves to NULL then, and the fleet view shows no grants. */
-#pragma weak budget_grants
-
 /* Generated from commander/dashboard.html by mk/dashboard.mk. */
 extern const unsigned char api_dashboard_html[];
 extern const size_t api_dashboard_html_len;
@@ -167,7 +163,7 @@ h_fleet(const struct api_request *rq, struct api_response *r)
 
 	if (o == NULL || fleet_nodes(api->deps.fleet, &nodes, &nn) != 0 ||
 	    fleet_networks(api->deps.fleet, &nets, &nw) != 0 ||
-	    (api->deps.budget != NULL && budget_grants != NULL &&
+	    (api->deps.budget != NULL &&
 	     budget_grants(api->deps.budget, &grants, &ng) != 0)) {
 		api_reply_error(r, 500, "out of memory");
 		goto out;

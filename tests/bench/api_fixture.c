@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "commander/api.h"
+#include "commander/budget.h"
 #include "commander/events.h"
 #include "commander/fleet.h"
 #include "commander/store.h"
@@ -182,6 +183,21 @@ main(int argc, char **argv)
 		fleet_hello(fl, &h, clock_mono_ms(), clock_wall_ms(), &evs, err,
 		            sizeof(err));
 	}
+	{
+		/* rpc1 is down and holds the chain's restart grant */
+		struct budget_conf bc;
+		struct budget_req br = {.node = "rpc1",
+		                        .group = "",
+		                        .network = "chain-1",
+		                        .reason = "process exited"};
+		struct proto_cmd cmd;
+
+		budget_conf_defaults(&bc);
+		bc.grant_timeout_ms = 24ull * 3600 * 1000;
+		deps.budget = budget_new(&bc);
+		budget_request(deps.budget, &br, clock_mono_ms(),
+		               clock_wall_ms(), &cmd, &evs);
+	}
 	flush(st, &evs);
 	for (tick = 0; tick < 3; tick++)
 		beat(fl, st, tick, genesis);
@@ -214,6 +230,7 @@ main(int argc, char **argv)
 	api_stop(api);
 	store_close(st);
 	fleet_free(fl);
+	budget_free(deps.budget);
 	event_list_free(&evs);
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "commander/api.h"
+#include "commander/budget.h"
 #include "commander/events.h"
 #include "commander/fleet.h"
 #include "commander/store.h"
@@ -36,6 +37,7 @@
 
 static char tmpdir[256];
 static struct fleet *fl;
+static struct budget *bud;
 static struct store *st;
 static struct api *api; /* both tokens, no rate limit */
 static char base[64];
@@ -109,6 +111,20 @@ make_fleet(void)
 			fleet_heartbeat(fl, nodes[i].name, &hb, clock_mono_ms(),
 			                clock_wall_ms(), &res, &evs);
 		}
+	{
+		/* rpc1 holds a restart grant */
+		struct budget_conf bc;
+		struct budget_req br = {.node = "rpc1",
+		                        .group = "",
+		                        .network = "net-a",
+		                        .reason = "lagging 50 blocks"};
+		struct proto_cmd cmd;
+
+		budget_conf_defaults(&bc);
+		bud = budget_new(&bc);
+		budget_request(bud, &br, clock_mono_ms(), clock_wall_ms(), &cmd,
+		               &evs);
+	}
 	flush_events(&evs);
 	event_list_free(&evs);
 }
@@ -116,7 +132,8 @@ make_fleet(void)
 static struct api *
 start_api(void (*tweak)(struct api_conf *))
 {
-	struct api_deps deps = {.fleet = fl, .store = st, .version = "t"};
+	struct api_deps deps = {
+	    .fleet = fl, .store = st, .budget = bud, .version = "t"};
 	struct api_conf c;
 	char err[256];
 	struct api *a;
@@ -240,6 +257,17 @@ fleet_endpoint(void)
 	nets = cJSON_GetObjectItemCaseSensitive(r.json, "networks");
 	CHECK(find_named(nets, "net-a") != NULL);
 	CHECK(find_named(nets, "net-b") != NULL);
+	{
+		const cJSON *g = cJSON_GetArrayItem(
+		    cJSON_GetObjectItemCaseSensitive(r.json, "restart_grants"),
+		    0);
+
+		CHECK(g != NULL &&
+		      strcmp(cJSON_GetObjectItem(g, "node")->valuestring,
+		             "rpc1") == 0 &&
+		      strcmp(cJSON_GetObjectItem(g, "reason")->valuestring,
+		             "lagging 50 blocks") == 0);
+	}
 	reply_free(&r);
 }
 
@@ -587,6 +615,7 @@ struct collect {
 	uint64_t ids[64];
 	int n, want;
 	bool bad;
+	bool started;
 	struct http_sse sse;
 };
 
@@ -613,6 +642,8 @@ on_bytes(void *arg, const char *p, size_t n)
 {
 	struct collect *c = arg;
 
+	/* the first body bytes ("retry: ...") follow the stream's start */
+	__atomic_store_n(&c->started, true, __ATOMIC_RELEASE);
 	return http_sse_feed(&c->sse, p, n);
 }
 
@@ -628,8 +659,7 @@ stream(const char *query, const char *last_id, int want, struct collect *c)
 	long status;
 	int rc;
 
-	memset(c, 0, sizeof(*c));
-	c->want = want;
+	c->want = want; /* the caller zeroed *c */
 	snprintf(url, sizeof(url), "%s/api/v1/events/stream%s", base, query);
 	snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", last_id ? last_id : "");
 	http_sse_init(&c->sse, 0, on_sse, c);
@@ -653,6 +683,7 @@ sse_resume(void)
 		ids[i] = append_note("val1", "missed");
 	/* the client saw `first`: exactly the five after it come back */
 	snprintf(last, sizeof(last), "%" PRIu64, first);
+	memset(&c, 0, sizeof(c));
 	CHECK_EQ_INT(stream("", last, 5, &c), 0);
 	CHECK_EQ_INT(c.n, 5);
 	for (i = 0; i < c.n && i < 5; i++)
@@ -660,10 +691,12 @@ sse_resume(void)
 	CHECK(!c.bad);
 	/* the header wins over ?since= (a reconnecting browser) */
 	snprintf(last, sizeof(last), "%" PRIu64, ids[3]);
+	memset(&c, 0, sizeof(c));
 	CHECK_EQ_INT(stream("?since=1", last, 1, &c), 0);
 	CHECK(c.n == 1 && c.ids[0] == ids[4]);
 	/* ?since= alone */
 	snprintf(last, sizeof(last), "?since=%" PRIu64, ids[2]);
+	memset(&c, 0, sizeof(c));
 	CHECK_EQ_INT(stream(last, NULL, 2, &c), 0);
 	CHECK(c.n == 2 && c.ids[0] == ids[3] && c.ids[1] == ids[4]);
 }
@@ -712,13 +745,19 @@ sse_live(void)
 	pthread_t t;
 
 	pthread_create(&t, NULL, live_reader, &a);
-	while (streams_open() < 1 && clock_mono_ms() < deadline)
+	while (!__atomic_load_n(&a.c.started, __ATOMIC_ACQUIRE) &&
+	       clock_mono_ms() < deadline)
 		sleep_ms(20);
 	x = append_note("rpc1", "live one");
 	y = append_note("rpc1", "live two");
 	pthread_join(t, NULL);
 	CHECK_EQ_INT(a.rc, 0);
 	CHECK(a.c.n == 2 && a.c.ids[0] == x && a.c.ids[1] == y);
+	/* the client hung up: its stream is freed */
+	deadline = clock_mono_ms() + 3000;
+	while (streams_open() != 0 && clock_mono_ms() < deadline)
+		sleep_ms(20);
+	CHECK_EQ_INT(streams_open(), 0);
 }
 
 /* A raw TCP client that opens a stream and then does nothing. */
@@ -1034,6 +1073,7 @@ main(void)
 	api_stop(api);
 	store_close(st);
 	fleet_free(fl);
+	budget_free(bud);
 	snprintf(db, sizeof(db), "rm -rf '%s'", tmpdir);
 	if (system(db) != 0)
 		printf("# could not remove %s\n", tmpdir);
