@@ -30,6 +30,7 @@ struct registry {
 	uint32_t interval_ms;
 	struct fleet_cache cache[FLEET_CACHE];
 	uint64_t *scratch; /* n heights for medians */
+	uint64_t start_wall_ms;
 };
 
 static void perr(char *err, size_t errlen, const char *name, unsigned line,
@@ -207,6 +208,7 @@ registry_parse(const char *name, const char *text,
 		goto nomem;
 	pthread_mutex_init(&reg->mu, NULL);
 	reg->fresh_ms = 30000;
+	reg->start_wall_ms = clock_wall_ms();
 	while (*p) {
 		size_t len;
 		int rc;
@@ -317,6 +319,19 @@ registry_open(struct registry *reg, struct registry_pilot *p,
 	/* the counter check and its raise must not interleave with another
 	 * context holding a copy of the same frame */
 	pthread_mutex_lock(&reg->mu);
+	/*
+	 * The counters are not kept across a commander restart, so until a
+	 * pilot's first request after start raises its counter, a frame
+	 * captured before the restart would pass the counter check.  Such a
+	 * frame is older than our start: narrow the window to refuse it.
+	 */
+	if (p->last_counter == 0 && now_wall_ms >= reg->start_wall_ms) {
+		uint64_t since =
+		    now_wall_ms - reg->start_wall_ms + REGISTRY_START_GRACE_MS;
+
+		if (since < window_ms)
+			window_ms = since;
+	}
 	e = env_open_request(&p->peer, &p->last_counter, now_wall_ms, window_ms,
 	                     frame, len, pt, cap, ptlen, ctx);
 	pthread_mutex_unlock(&reg->mu);

@@ -20,8 +20,9 @@
 #include "proto/envelope.h"
 #include "proto/msg.h"
 
-#define REGISTRY_ADDR_MAX 64
-#define REGISTRY_MAX_FILE (16 * 1024 * 1024)
+#define REGISTRY_ADDR_MAX       64
+#define REGISTRY_MAX_FILE       (16 * 1024 * 1024)
+#define REGISTRY_START_GRACE_MS 5000
 
 struct registry_pilot {
 	/* fixed at load */
@@ -81,7 +82,10 @@ struct registry_pilot *registry_find(struct registry *reg,
 
 /*
  * Authenticate and decrypt a request from p (env_open_request) with its
- * replay counter, atomically with respect to other contexts.
+ * replay counter, atomically with respect to other contexts.  Until a
+ * pilot's first request since the registry was created, requests stamped
+ * more than REGISTRY_START_GRACE_MS before that creation are refused as
+ * stale: they can only be replays from before a commander restart.
  */
 enum env_err registry_open(struct registry *reg, struct registry_pilot *p,
                            uint64_t now_wall_ms, uint64_t window_ms,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commander/registry.h"
+#include "proto/envelope.h"
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -202,6 +203,49 @@ test_handlers_and_fleet_median(void)
 		keys_wipe(&ids[i]);
 }
 
+static void
+test_replay_from_before_start(void)
+{
+	struct keys_identity id;
+	struct env_peer to_cmd;
+	struct env_req_ctx ctx;
+	struct registry_pilot *p;
+	struct registry *r;
+	char text[256], line[KEYS_PUB_LINE_MAX], err[256];
+	uint8_t frame[512], pt[512];
+	size_t flen, ptlen;
+	uint64_t now = clock_wall_ms();
+
+	keys_generate(&id);
+	snprintf(text, sizeof(text), "%s\n", pub(&id, "p", line, sizeof(line)));
+	r = registry_parse("f", text, cmd_id.sk, err, sizeof(err));
+	CHECK(r != NULL && env_peer_init(&to_cmd, id.sk, cmd_id.pk) == 0);
+	if (r == NULL)
+		return;
+	p = registry_find(r, id.pk);
+	/* stamped 30 s before the commander started: within the 60 s
+	 * window, but only a replay from before a restart can be that old */
+	env_seal_request(&to_cmd, id.pk, 10, now - 30000, "{}", 2, frame,
+	                 sizeof(frame), &flen, &ctx);
+	CHECK_EQ_INT(registry_open(r, p, now, 60000, frame, flen, pt,
+	                           sizeof(pt), &ptlen, &ctx),
+	             ENV_E_STALE);
+	env_seal_request(&to_cmd, id.pk, 11, now, "{}", 2, frame, sizeof(frame),
+	                 &flen, &ctx);
+	CHECK_EQ_INT(registry_open(r, p, now, 60000, frame, flen, pt,
+	                           sizeof(pt), &ptlen, &ctx),
+	             ENV_OK);
+	/* once the counter moved, the whole window applies again */
+	env_seal_request(&to_cmd, id.pk, 12, now - 30000, "{}", 2, frame,
+	                 sizeof(frame), &flen, &ctx);
+	CHECK_EQ_INT(registry_open(r, p, now, 60000, frame, flen, pt,
+	                           sizeof(pt), &ptlen, &ctx),
+	             ENV_OK);
+	env_peer_wipe(&to_cmd);
+	registry_free(r);
+	keys_wipe(&id);
+}
+
 int
 main(void)
 {
@@ -211,6 +255,7 @@ main(void)
 	RUN(test_parse_errors);
 	RUN(test_lookup_many);
 	RUN(test_handlers_and_fleet_median);
+	RUN(test_replay_from_before_start);
 	keys_wipe(&cmd_id);
 	return TEST_END();
 }
