@@ -45,6 +45,7 @@ static const char *const rule_names[AR__COUNT] = {
     [AR_FAILOVER_FAILED] = "failover_failed",
     [AR_LEASE_LOST] = "lease_lost",
     [AR_DOPPELGANGER] = "doppelganger",
+    [AR_TEST] = "test",
 };
 
 const char *
@@ -93,6 +94,7 @@ alert_conf_defaults(struct alert_conf *c)
 	c->rule[AR_LEASE_LOST].severity = SEV_CRITICAL;
 	c->rule[AR_RESTARTED].severity = SEV_INFO;
 	c->rule[AR_FAILOVER_FINISHED].severity = SEV_INFO;
+	c->rule[AR_TEST].severity = SEV_INFO;
 	c->rule[AR_LAGGING].threshold = 20;
 	c->rule[AR_LOW_PEERS].threshold = 3;
 	c->rule[AR_DISK_FULL].threshold = 90;
@@ -231,6 +233,11 @@ holds(struct alert_engine *e, enum alert_rule r, const char *subject,
 	va_start(ap, fmt);
 	vsnprintf(c->summary, sizeof(c->summary), fmt, ap);
 	va_end(ap);
+	/* a pilot's error text may hold tabs or newlines: they would split
+	 * the export's lines and lose the condition over a restart */
+	for (char *p = c->summary; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	if (c->last_sent == 0) {
 		if (now - c->since < rc->for_ms && now >= c->since)
 			return 0;

@@ -42,6 +42,7 @@ enum alert_rule {
 	AR_FAILOVER_FAILED,   /* notice: blocked, no candidate */
 	AR_LEASE_LOST,        /* notice: a holder lost its lease */
 	AR_DOPPELGANGER,      /* notice: key seen signing elsewhere */
+	AR_TEST, /* notice: `sextant alert test`, never from rules */
 	AR__COUNT
 };
 

@@ -16,24 +16,10 @@
 #include <sqlite3.h>
 
 #include "commander/store.h"
+#include "commander/store_int.h"
 #include "common/util.h"
 
 #define SCHEMA_VERSION 1
-
-struct store {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;   /* new events, or closing */
-	pthread_cond_t idle; /* a waiter left (for close) */
-	sqlite3 *db;
-	sqlite3_stmt *ins, *kv_get, *kv_put, *kv_del;
-	uint64_t last_id;
-	unsigned waiters;
-	bool closing;
-	unsigned wake_gen; /* bumped by store_wake_all */
-	void (*notify)(void *, uint64_t);
-	void *notify_arg;
-	char errmsg[256];
-};
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS events ("
@@ -75,6 +61,12 @@ fail(struct store *s, int rc)
 	default:
 		return -EIO;
 	}
+}
+
+int
+store_int_fail(struct store *s, int rc)
+{
+	return fail(s, rc);
 }
 
 static int
@@ -174,7 +166,7 @@ setup(struct store *s)
 		         ver, SCHEMA_VERSION);
 		return -EPROTO;
 	}
-	if ((r = exec(s, schema)) < 0)
+	if ((r = exec(s, schema)) < 0 || (r = store_alertq_schema(s)) < 0)
 		return r;
 	if ((r = exec(s, "PRAGMA user_version=1")) < 0)
 		return r;
