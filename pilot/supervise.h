@@ -11,6 +11,7 @@
  * Errors shared by the backends:
  *   -ENOENT     no such container / unit / program
  *   -EACCES     not allowed (docker socket permissions, polkit)
+ *   -ECONNREFUSED  the container engine is not there or not answering
  *   -EBUSY      the engine refused because of the node's state (HTTP 409)
  *   -ETIMEDOUT  the engine or command did not answer in time
  *   -ECHILD     start: the node exited at once (status in state())
@@ -136,8 +137,10 @@ struct supervise_ops {
 	int (*logs)(void *h, struct supervise_cursor *cur, supervise_line_fn fn,
 	            void *arg, char *err, size_t errlen);
 	/* Start, die, oom and restart events since cur, without blocking:
-	 * docker asks /events with since and until, process reports its own
-	 * reaps, systemd compares successive `systemctl show` answers. */
+	 * docker asks /events with since and until (podman: its own
+	 * endpoint with stream=false), process reports its own reaps,
+	 * systemd compares successive `systemctl show` answers (the first
+	 * call only takes a baseline). */
 	int (*events)(void *h, struct supervise_cursor *cur,
 	              supervise_event_fn fn, void *arg, char *err,
 	              size_t errlen);
