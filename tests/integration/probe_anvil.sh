@@ -18,15 +18,21 @@ install_anvil() {
 		}
 	}
 	command -v npm >/dev/null 2>&1 || return 1
-	mkdir -p "$T/npm" &&
-		(cd "$T/npm" && npm i --no-audit --no-fund --silent \
-			"@foundry-rs/anvil-linux-amd64@$VER" >/dev/null 2>&1)
 	ANVIL=$T/npm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
-	[ -x "$ANVIL" ]
+	mkdir -p "$T/npm" || return 1
+	for _try in 1 2 3; do
+		(cd "$T/npm" && npm i --no-audit --no-fund \
+			"@foundry-rs/anvil-linux-amd64@$VER") \
+			>"$T/npm.log" 2>&1
+		[ -x "$ANVIL" ] && return 0
+		sleep 2
+	done
+	return 1
 }
 
 if ! install_anvil; then
 	echo "SKIP probe_anvil: cannot install anvil from npm (no network?)"
+	tail -n 5 "$T/npm.log" 2>/dev/null | sed 's/^/# /'
 	exit 0
 fi
 
