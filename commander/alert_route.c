@@ -110,10 +110,12 @@ alert_silence_check(const struct alert_silence *s, uint64_t now, char *err,
 	return 0;
 }
 
+/* An empty matcher matches anything; a set one never matches a field the
+ * alert lacks (a group's alert has no node: "node=*" is not about it). */
 static bool
 pat(const char *p, const char *v)
 {
-	return !p[0] || fnmatch(p, v, 0) == 0;
+	return !p[0] || (v[0] && fnmatch(p, v, 0) == 0);
 }
 
 bool

@@ -105,6 +105,14 @@ exec(struct store *s, const char *sql)
 
 #define I(x) ((sqlite3_int64)(x))
 
+static void
+col(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+
+	util_strlcpy(dst, t ? t : "", cap);
+}
+
 int
 store_alertq_commit(struct store *s, const struct store_alertq_put *m, size_t n,
                     const struct store_blob *b, size_t nb, uint64_t now_ms,
@@ -307,6 +315,39 @@ store_alertq_failed(struct store *s, uint64_t id, uint64_t now_ms, long status,
 }
 
 int
+store_alertq_state(struct store *s, uint64_t id, char *state, size_t statelen,
+                   long *status, uint32_t *attempts, char *why, size_t whylen)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	pthread_mutex_lock(&s->mu);
+	if ((r = prep(s, &st,
+	              "SELECT state, last_status, attempts, last_error"
+	              " FROM alert_queue WHERE id = ?",
+	              "i", I(id))) < 0)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (state)
+			col(st, 0, state, statelen);
+		if (status)
+			*status = (long)sqlite3_column_int64(st, 1);
+		if (attempts)
+			*attempts = (uint32_t)sqlite3_column_int64(st, 2);
+		if (why)
+			col(st, 3, why, whylen);
+	} else if (rc == SQLITE_DONE)
+		r = -ENOENT;
+	else
+		r = store_int_fail(s, rc);
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int
 store_alertq_stats(struct store *s, const char *channel,
                    struct store_alertq_stats *out)
 {
@@ -454,14 +495,6 @@ store_silence_del(struct store *s, uint64_t id)
 		r = update(s, st);
 	pthread_mutex_unlock(&s->mu);
 	return r;
-}
-
-static void
-col(sqlite3_stmt *st, int i, char *dst, size_t cap)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-
-	util_strlcpy(dst, t ? t : "", cap);
 }
 
 int

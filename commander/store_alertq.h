@@ -80,6 +80,12 @@ int store_alertq_retry(struct store *, uint64_t id, uint64_t next_ms,
 int store_alertq_failed(struct store *, uint64_t id, uint64_t now_ms,
                         long status, const char *why);
 
+/* One message's state ("queued", "delivered", "failed"), last status and
+ * last error.  0, -ENOENT, -EIO. */
+int store_alertq_state(struct store *, uint64_t id, char *state,
+                       size_t statelen, long *status, uint32_t *attempts,
+                       char *why, size_t whylen);
+
 /* Counts of one channel (NULL: all). */
 struct store_alertq_stats {
 	uint64_t queued, delivered, failed;
