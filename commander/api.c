@@ -371,7 +371,8 @@ struct call {
 	const char *query;
 	struct api_route route;
 	const char *tail;
-	char allow[64]; /* methods of the path, for 405 */
+	char allow[64];   /* methods of the path, for 405 */
+	bool unread_body; /* the request has a body still on the wire */
 };
 
 void
@@ -478,7 +479,9 @@ fail_now(struct call *c, int status, uint32_t retry_after, bool close,
 		r.headers[0].name = "Allow";
 		r.headers[0].value = c->allow;
 	}
-	finish(c, &r, close);
+	/* a body we did not read would be parsed as the next request on a
+	 * kept-alive connection: hang up after this answer instead */
+	finish(c, &r, close || c->unread_body);
 	call_free(c);
 }
 
@@ -663,6 +666,7 @@ body_done(void *arg)
 		return;
 	}
 	c->body[c->body_len] = '\0';
+	c->unread_body = false;
 	dispatch(c);
 }
 
@@ -787,6 +791,10 @@ handle(nng_aio *aio)
 	c->req = req;
 	c->conn = conn;
 	remote_addr(conn, c->remote, sizeof(c->remote));
+	cl = nng_http_req_get_header(req, "Content-Length");
+	c->unread_body =
+	    nng_http_req_get_header(req, "Transfer-Encoding") != NULL ||
+	    (cl != NULL && strcmp(cl, "0") != 0);
 
 	if ((wait = rate_take(api, c->remote, clock_mono_ms())) != 0) {
 		fail_now(c, 429, wait, false, "%s", "rate limit exceeded");
@@ -861,6 +869,7 @@ handle(nng_aio *aio)
 		return;
 	}
 	if (len == 0) {
+		c->unread_body = false;
 		dispatch(c);
 		return;
 	}

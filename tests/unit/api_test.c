@@ -467,8 +467,12 @@ auth(void)
 	CHECK_EQ_INT(r.status, 401);
 	reply_free(&r);
 	req(port, "POST", "/api/v1/events/mark", WRITE_TOKEN, mark, NULL, &r);
-	CHECK_EQ_INT(r.status, 201);
-	CHECK(cJSON_GetObjectItem(r.json, "id") != NULL);
+	CHECKF(r.status == 201, "%ld %s", r.status, r.body ? r.body : "");
+	if (cJSON_GetObjectItem(r.json, "id") == NULL) {
+		CHECK(0);
+		reply_free(&r);
+		return;
+	}
 	snprintf(path, sizeof(path), "/api/v1/events?since=%.0f",
 	         cJSON_GetObjectItem(r.json, "id")->valuedouble - 1);
 	reply_free(&r);
