@@ -1,7 +1,7 @@
 /*
- * http.c: one synchronous HTTP request through a fresh libcurl easy handle.
- * A handle per request keeps the wrapper safe to call from any thread with
- * no shared state beyond curl_global_init, which runs once.
+ * http.c: one synchronous HTTP request through libcurl's easy interface.
+ * Each thread has its own handle (nothing is shared between threads but
+ * curl_global_init, which runs once), so any thread may call http_do.
  */
 #include "common/http.h"
 
@@ -38,12 +38,24 @@ struct hdr_state {
 
 static pthread_once_t http_once = PTHREAD_ONCE_INIT;
 static int http_init_rc;
+/* Each thread keeps one easy handle, and with it curl's connection cache:
+ * a probe every second reuses its keep-alive connection to the node
+ * instead of a new TCP handshake and handle each time. */
+static pthread_key_t http_key;
+static bool http_key_ok;
+
+static void
+http_handle_free(void *c)
+{
+	curl_easy_cleanup(c);
+}
 
 static void
 http_init_once(void)
 {
 	http_init_rc =
 	    curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
+	http_key_ok = pthread_key_create(&http_key, http_handle_free) == 0;
 }
 
 int
@@ -51,6 +63,41 @@ http_init(void)
 {
 	pthread_once(&http_once, http_init_once);
 	return http_init_rc;
+}
+
+void
+http_thread_cleanup(void)
+{
+	CURL *c;
+
+	if (!http_key_ok || (c = pthread_getspecific(http_key)) == NULL)
+		return;
+	pthread_setspecific(http_key, NULL);
+	curl_easy_cleanup(c);
+}
+
+/* This thread's handle, reset to defaults; NULL when out of memory. */
+static CURL *
+handle_get(void)
+{
+	CURL *c;
+
+	if (http_key_ok && (c = pthread_getspecific(http_key)) != NULL) {
+		curl_easy_reset(c);
+		return c;
+	}
+	if ((c = curl_easy_init()) == NULL)
+		return NULL;
+	if (http_key_ok && pthread_setspecific(http_key, c) == 0)
+		return c;
+	return c; /* uncached: handle_put frees it */
+}
+
+static void
+handle_put(CURL *c)
+{
+	if (!http_key_ok || pthread_getspecific(http_key) != c)
+		curl_easy_cleanup(c);
 }
 
 static size_t
@@ -310,7 +357,7 @@ http_do(const struct http_req *req, struct http_resp *resp, char *err,
 	}
 	tmo = req->timeout_ms ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
 	b.max = req->max_body ? req->max_body : HTTP_DEFAULT_MAX_BODY;
-	if ((c = curl_easy_init()) == NULL) {
+	if ((c = handle_get()) == NULL) {
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -ENOMEM;
 	}
@@ -338,7 +385,10 @@ http_do(const struct http_req *req, struct http_resp *resp, char *err,
 	r = 0;
 out:
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
+	/* The buffers the options point at are on this stack: keep no
+	 * pointer to them in the cached handle. */
+	curl_easy_reset(c);
+	handle_put(c);
 	free(b.p);
 	return r;
 }

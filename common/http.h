@@ -45,4 +45,11 @@ int http_do(const struct http_req *req, struct http_resp *resp, char *err,
     size_t errlen);
 void http_resp_free(struct http_resp *resp);
 
+/*
+ * Each thread keeps a curl handle (and its keep-alive connections) between
+ * calls; it is released when the thread exits.  A thread may release it
+ * earlier, e.g. the main thread before exit, for leak checkers.
+ */
+void http_thread_cleanup(void);
+
 #endif
