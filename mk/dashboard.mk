@@ -25,3 +25,14 @@ $(DASHBOARD_O): $(DASHBOARD_C)
 
 # An extra prerequisite of the library lands in its `ar rcs $@ $^`.
 $(LIBCOMMANDER): $(DASHBOARD_O)
+
+# The libFuzzer build (mk/fuzz.mk) archives every library source into its
+# own library; the page goes in there too, or targets reaching api.c would
+# not link.
+FUZZ_B ?= build-fuzz
+ifneq ($(B),$(FUZZ_B))
+$(FUZZ_B)/obj/gen/dashboard_html.o: $(DASHBOARD_C)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c -o $@ $<
+$(FUZZ_B)/libsxfuzz.a: $(FUZZ_B)/obj/gen/dashboard_html.o
+endif
