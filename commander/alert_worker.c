@@ -82,6 +82,44 @@ scrub_one(char *s, const char *secret)
 	}
 }
 
+/* Scrub the secret parts of a URL: its credentials, its whole path and
+ * query, and each piece of them (a service may echo any one back). */
+static void
+scrub_url(char *s, const char *url)
+{
+	const char *p = strstr(url, "://"), *end, *at = NULL;
+	char piece[512];
+
+	if (p == NULL)
+		return;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	for (const char *q = p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	while (at && p < at) { /* user, password */
+		size_t l = strcspn(p, ":@");
+
+		if (l < sizeof(piece)) {
+			memcpy(piece, p, l);
+			piece[l] = '\0';
+			scrub_one(s, piece);
+		}
+		p += l + 1;
+	}
+	scrub_one(s, end);
+	for (p = end; *p;) {
+		size_t l = strcspn(p, "/?#&=");
+
+		if (l > 0 && l < sizeof(piece)) {
+			memcpy(piece, p, l);
+			piece[l] = '\0';
+			scrub_one(s, piece);
+		}
+		p += l + (p[l] != '\0');
+	}
+}
+
 /* Make text from the outside world fit for a log line: printable, short,
  * and free of this channel's secrets (a service may echo the URL). */
 static void
@@ -95,7 +133,7 @@ scrub(const struct sink_conf *sc, const char *in, size_t len, char *out,
 		               ? ' '
 		               : in[i];
 	out[n] = '\0';
-	scrub_one(out, sc->url);
+	scrub_url(out, sc->url);
 	scrub_one(out, sc->token);
 	scrub_one(out, sc->secret);
 }
