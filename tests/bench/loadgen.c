@@ -1,0 +1,997 @@
+/*
+ * loadgen: N simulated pilots with real keys sending sealed heartbeats to a
+ * running sextant-commander, for `make bench-commander` and the loadgen
+ * smoke test.  Each pilot has its own Ed25519 identity, its own precomputed
+ * session key, its own strictly increasing request counter, says hello
+ * first, then sends heartbeats whose status advances like a real node's.
+ * Every reply is opened (env_open_reply) and decoded; one that does not open,
+ * decode, or say "ok" is an error, never a success.
+ *
+ *   loadgen gen -n N -d DIR
+ *	writes DIR/authorized_pilots (for the commander) and DIR/pilots.keys
+ *	(NAME and the hex secret key per line, mode 0600)
+ *   loadgen run -u URL -C COMMANDER.pub -k DIR/pilots.keys [options]
+ *	-n N        use the first N pilots of the file (default: all)
+ *	-m MODE     throughput: -o requests outstanding at once, as fast as
+ *	            the commander answers; rate: every pilot at -r Hz,
+ *	            spread evenly (default throughput)
+ *	-o M        outstanding requests in throughput mode (default 64)
+ *	-c CONNS    TCP connections (default N: one per pilot, as in a fleet)
+ *	-s SECONDS  measured time (default 10)
+ *	-w SECONDS  warm-up before measuring (default 1)
+ *	-r HZ       heartbeats per pilot per second in rate mode (default 1)
+ *	-t MS       reply timeout (default 2000)
+ *	-N NETS     networks the pilots spread over (default 8)
+ *	-p PID      the commander: its CPU and RSS over the measured time
+ *
+ * Prints one line of key=value figures; exits 0 if no request failed, 1 if
+ * any did, 2 on a usage or setup error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "common/keys.h"
+#include "common/util.h"
+#include "proto/codec.h"
+#include "proto/envelope.h"
+#include "proto/msg.h"
+
+#define KEYS_FILE     "pilots.keys"
+#define AUTH_FILE     "authorized_pilots"
+#define JSON_CAP      4096
+#define MAX_PILOTS    200000
+#define MAX_SAMPLES   (8u * 1024 * 1024)
+#define BLOCK_BASE_MS 1000 /* network k makes a block every 1 + k/2 s */
+#define PILOT_VERSION "0.1.0-loadgen"
+
+enum mode { MODE_THROUGHPUT, MODE_RATE };
+enum phase { PH_HELLO, PH_HEARTBEAT };
+enum op { OP_SEND, OP_RECV };
+
+enum err_kind {
+	E_TIMEOUT = 0, /* no reply in time */
+	E_NNG,         /* send or receive failed otherwise */
+	E_OPEN,        /* reply did not open: auth, bind, format */
+	E_DECODE,      /* reply opened but is not a valid reply message */
+	E_STATUS,      /* reply said something other than ok */
+	E_LOCAL,       /* our own encode/seal/alloc failed */
+	E__COUNT
+};
+static const char *const err_names[E__COUNT] = {
+    "timeout", "nng", "open", "decode", "status", "local",
+};
+
+struct pilot {
+	unsigned idx;
+	char name[PROTO_NAME_MAX];
+	uint8_t pk[KEYS_PK_BYTES];
+	struct env_peer peer; /* session key with the commander */
+	unsigned net;
+	enum proto_role role;
+
+	nng_ctx ctx;
+	nng_aio *aio;
+	enum op op;
+	enum phase phase;
+	struct env_req_ctx rctx;
+	uint64_t counter, seq;
+	uint64_t t0_ns;
+	int next; /* throughput: the next pilot of this chain, -1 = end */
+	atomic_bool busy;
+};
+
+struct gen {
+	enum mode mode;
+	unsigned n, conns, outstanding;
+	uint64_t timeout_ms;
+	struct pilot *pilots;
+	nng_socket *socks;
+	uint8_t my_pk_commander[KEYS_PK_BYTES];
+	uint64_t genesis_ms;
+	atomic_uint connected;
+
+	atomic_bool stopping;
+	atomic_uint chains; /* throughput chains still running */
+	atomic_uint hello_done;
+	atomic_uint_fast64_t hello_ok;
+	/* the measured window, CLOCK_MONOTONIC ns; 0 = not yet */
+	_Atomic uint64_t win_start, win_end;
+	atomic_uint_fast64_t sent, ok, errs[E__COUNT], late;
+	atomic_uint_fast64_t nsamples;
+	uint32_t *samples; /* latencies in the window, us */
+};
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sleep_until_ns(uint64_t t)
+{
+	struct timespec ts = {.tv_sec = (time_t)(t / 1000000000ull),
+	                      .tv_nsec = (long)(t % 1000000000ull)};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* ---- identities ---- */
+
+static int
+hex_val(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+cmd_gen(unsigned n, const char *dir)
+{
+	char path[4096], line[KEYS_PUB_LINE_MAX];
+	FILE *kf, *af;
+	int fd;
+
+	if (keys_init() != 0) {
+		fprintf(stderr, "loadgen: libsodium failed to initialise\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/" KEYS_FILE, dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+	    (kf = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "loadgen: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/" AUTH_FILE, dir);
+	if ((af = fopen(path, "wx")) == NULL) {
+		fprintf(stderr, "loadgen: %s: %s\n", path, strerror(errno));
+		fclose(kf);
+		return 2;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct keys_identity id;
+		char name[32];
+
+		snprintf(name, sizeof(name), "lg-%06u", i);
+		if (keys_generate(&id) != 0) {
+			fprintf(stderr, "loadgen: keys_generate failed\n");
+			return 2;
+		}
+		fprintf(kf, "%s ", name);
+		for (size_t k = 0; k < KEYS_SK_BYTES; k++)
+			fprintf(kf, "%02x", id.sk[k]);
+		fputc('\n', kf);
+		fprintf(af, "%s\n",
+		        keys_format_public(id.pk, name, line, sizeof(line)));
+		keys_wipe(&id);
+	}
+	if (fclose(kf) != 0 || fclose(af) != 0) {
+		fprintf(stderr, "loadgen: writing %s: %s\n", dir,
+		        strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
+/* Read up to n pilots from path and precompute their session keys. */
+static int
+load_pilots(struct gen *g, const char *path, const uint8_t cpk[KEYS_PK_BYTES])
+{
+	char line[512];
+	unsigned lineno = 0, k = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "loadgen: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (k < g->n && fgets(line, sizeof(line), f) != NULL) {
+		struct pilot *p = &g->pilots[k];
+		struct keys_identity id;
+		char *sp = strchr(line, ' ');
+		size_t hl;
+
+		lineno++;
+		if (sp == NULL || (size_t)(sp - line) >= sizeof(p->name))
+			goto bad;
+		*sp++ = '\0';
+		hl = strcspn(sp, "\r\n");
+		if (hl != 2 * KEYS_SK_BYTES)
+			goto bad;
+		for (size_t b = 0; b < KEYS_SK_BYTES; b++) {
+			int hi = hex_val(sp[2 * b]),
+			    lo = hex_val(sp[2 * b + 1]);
+
+			if (hi < 0 || lo < 0)
+				goto bad;
+			id.sk[b] = (uint8_t)(hi << 4 | lo);
+		}
+		memcpy(id.pk, id.sk + 32, KEYS_PK_BYTES); /* seed || pk */
+		util_strlcpy(p->name, line, sizeof(p->name));
+		memcpy(p->pk, id.pk, KEYS_PK_BYTES);
+		if (env_peer_init(&p->peer, id.sk, cpk) != 0) {
+			keys_wipe(&id);
+			goto bad;
+		}
+		keys_wipe(&id);
+		p->idx = k;
+		k++;
+	}
+	fclose(f);
+	if (k < g->n) {
+		fprintf(stderr, "loadgen: %s holds %u pilots, %u asked for\n",
+		        path, k, g->n);
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "loadgen: %s:%u: not 'NAME HEX-SECRET-KEY'\n", path,
+	        lineno);
+	fclose(f);
+	return -1;
+}
+
+/* ---- what a pilot says ---- */
+
+static void
+fill_hello(const struct gen *g, const struct pilot *p, struct proto_msg *m)
+{
+	struct proto_hello *h = &m->u.hello;
+
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_HELLO;
+	util_strlcpy(h->node, p->name, sizeof(h->node));
+	util_strlcpy(h->version, PILOT_VERSION, sizeof(h->version));
+	h->chain = CHAIN_COMETBFT;
+	h->role = p->role;
+	snprintf(h->network, sizeof(h->network), "bench-%u", p->net);
+	snprintf(h->group, sizeof(h->group), "g-%u", p->idx / 3);
+}
+
+/*
+ * A snapshot like a healthy CometBFT node's: the network makes a block
+ * every BLOCK_BASE_MS * (2 + net) / 2 ms since genesis, every third pilot
+ * lags one block, validators sign the block before their tip.
+ */
+static void
+fill_heartbeat(const struct gen *g, struct pilot *p, uint64_t now_ms,
+               struct proto_msg *m)
+{
+	struct proto_heartbeat *hb = &m->u.hb;
+	struct proto_status *st = &hb->st;
+	uint64_t block_ms = BLOCK_BASE_MS * (2 + p->net) / 2;
+	uint64_t tip = (now_ms - g->genesis_ms) / block_ms + 1;
+	uint64_t lag = p->idx % 3 == 0 ? 1 : 0;
+
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_HEARTBEAT;
+	hb->seq = ++p->seq;
+	st->time_ms = now_ms;
+	st->up = st->reachable = true;
+	st->height = tip - lag;
+	st->height_seen_ms = g->genesis_ms + (st->height - 1) * block_ms;
+	snprintf(st->tip_hash, sizeof(st->tip_hash),
+	         "%016" PRIX64 "%016" PRIX64 "%016" PRIX64 "%016" PRIX64,
+	         mix64(st->height ^ p->net), mix64(st->height + 1),
+	         mix64(st->height + 2), mix64(p->net));
+	st->ref_height = tip;
+	st->refs_ok = 3;
+	st->peers = 20 + p->idx % 31;
+	st->peers_known = true;
+	snprintf(st->decision, sizeof(st->decision),
+	         "healthy: lag %" PRIu64 " <= 10", lag);
+	st->disk_used_pct = 40 + p->idx % 40;
+	st->mem_used_pct = 50 + p->idx % 30;
+	st->load1_x100 = 50 + (uint32_t)(mix64(hb->seq) % 200);
+	if (p->role == ROLE_VALIDATOR) {
+		st->signing = p->idx % 2 == 0;
+		st->lease_epoch = st->signing ? 1 : 0;
+		st->sign.height = st->height - 1;
+		st->sign.round = 0;
+		st->sign.step = 3;
+	}
+}
+
+/* ---- the request state machine, on nng's threads ---- */
+
+static void finish(struct gen *g, struct pilot *p);
+
+static void
+count_err(struct gen *g, enum err_kind k)
+{
+	atomic_fetch_add_explicit(&g->errs[k], 1, memory_order_relaxed);
+}
+
+static struct gen *the_gen; /* the aio callback gets the pilot only */
+
+/* Seal and send p's next request.  On a local failure counts it and
+ * finishes p, so a chain never stalls. */
+static void
+start(struct gen *g, struct pilot *p, enum phase ph)
+{
+	struct proto_msg m;
+	char json[JSON_CAP];
+	size_t jlen, flen;
+	uint64_t now = clock_wall_ms();
+	nng_msg *msg;
+
+	p->phase = ph;
+	if (ph == PH_HELLO)
+		fill_hello(g, p, &m);
+	else
+		fill_heartbeat(g, p, now, &m);
+	if (codec_encode(&m, json, sizeof(json), &jlen) != 0 ||
+	    nng_msg_alloc(&msg, jlen + ENV_REQ_OVERHEAD) != 0) {
+		count_err(g, E_LOCAL);
+		finish(g, p);
+		return;
+	}
+	if (env_seal_request(&p->peer, p->pk, ++p->counter, now, json, jlen,
+	                     nng_msg_body(msg), nng_msg_len(msg), &flen,
+	                     &p->rctx) != ENV_OK) {
+		nng_msg_free(msg);
+		count_err(g, E_LOCAL);
+		finish(g, p);
+		return;
+	}
+	p->op = OP_SEND;
+	nng_aio_set_msg(p->aio, msg);
+	nng_aio_set_timeout(p->aio, (nng_duration)g->timeout_ms);
+	atomic_fetch_add_explicit(&g->sent, 1, memory_order_relaxed);
+	p->t0_ns = mono_ns();
+	nng_ctx_send(p->ctx, p->aio);
+}
+
+/* 0 if the reply opens, decodes and says ok. */
+static enum err_kind
+check_reply(struct pilot *p, nng_msg *msg)
+{
+	/* per thread, not on the stack of nng's threads */
+	static _Thread_local uint8_t pt[ENV_MAX_FRAME];
+	struct proto_msg m;
+	size_t ptlen;
+
+	if (env_open_reply(&p->peer, &p->rctx, nng_msg_body(msg),
+	                   nng_msg_len(msg), pt, sizeof(pt), &ptlen) != ENV_OK)
+		return E_OPEN;
+	if (codec_decode((const char *)pt, ptlen, &m, NULL, 0) != 0 ||
+	    m.type != PROTO_REPLY)
+		return E_DECODE;
+	if (m.u.reply.status != PROTO_ST_OK)
+		return E_STATUS;
+	return E__COUNT;
+}
+
+static void
+record(struct gen *g, uint64_t t0, uint64_t t1)
+{
+	uint64_t ws = atomic_load(&g->win_start), we = atomic_load(&g->win_end);
+	uint64_t i;
+
+	if (ws == 0 || t1 < ws || (we != 0 && t1 > we))
+		return;
+	atomic_fetch_add_explicit(&g->ok, 1, memory_order_relaxed);
+	i = atomic_fetch_add_explicit(&g->nsamples, 1, memory_order_relaxed);
+	if (i < MAX_SAMPLES)
+		g->samples[i] = (uint32_t)((t1 - t0) / 1000);
+}
+
+static void
+aio_cb(void *arg)
+{
+	struct pilot *p = arg;
+	struct gen *g = the_gen;
+	int rv = nng_aio_result(p->aio);
+	uint64_t t1, elapsed_ms;
+	enum err_kind e;
+	nng_msg *msg;
+
+	if (p->op == OP_SEND) {
+		if (rv != 0) {
+			nng_msg_free(nng_aio_get_msg(p->aio));
+			nng_aio_set_msg(p->aio, NULL);
+			count_err(g, rv == NNG_ETIMEDOUT ? E_TIMEOUT : E_NNG);
+			finish(g, p);
+			return;
+		}
+		/* the reply's deadline counts from the send */
+		elapsed_ms = (mono_ns() - p->t0_ns) / 1000000;
+		p->op = OP_RECV;
+		nng_aio_set_timeout(
+		    p->aio, elapsed_ms < g->timeout_ms
+		                ? (nng_duration)(g->timeout_ms - elapsed_ms)
+		                : 1);
+		nng_ctx_recv(p->ctx, p->aio);
+		return;
+	}
+	t1 = mono_ns();
+	if (rv != 0) {
+		count_err(g, rv == NNG_ETIMEDOUT ? E_TIMEOUT : E_NNG);
+		finish(g, p);
+		return;
+	}
+	msg = nng_aio_get_msg(p->aio);
+	nng_aio_set_msg(p->aio, NULL);
+	e = check_reply(p, msg);
+	nng_msg_free(msg);
+	if (e != E__COUNT)
+		count_err(g, e);
+	else if (p->phase == PH_HELLO)
+		atomic_fetch_add_explicit(&g->hello_ok, 1,
+		                          memory_order_relaxed);
+	else
+		record(g, p->t0_ns, t1);
+	finish(g, p);
+}
+
+/* p's request is over (answered or failed): start whatever comes next. */
+static void
+finish(struct gen *g, struct pilot *p)
+{
+	struct pilot *nx;
+
+	if (p->phase == PH_HELLO) {
+		atomic_fetch_add(&g->hello_done, 1);
+		if (p->next >= 0)
+			start(g, &g->pilots[p->next], PH_HELLO);
+		return;
+	}
+	if (g->mode == MODE_RATE) {
+		atomic_store(&p->busy, false);
+		return;
+	}
+	if (atomic_load(&g->stopping)) {
+		atomic_fetch_sub(&g->chains, 1);
+		return;
+	}
+	nx = &g->pilots[p->next];
+	start(g, nx, PH_HEARTBEAT);
+}
+
+/* ---- setup ---- */
+
+static void
+pipe_added(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	atomic_fetch_add(&((struct gen *)arg)->connected, 1);
+}
+
+static int
+connect_all(struct gen *g, const char *url)
+{
+	uint64_t deadline = clock_mono_ms() + 20000 + g->conns * 2;
+	int rv;
+
+	for (unsigned i = 0; i < g->conns; i++) {
+		nng_socket *s = &g->socks[i];
+
+		if ((rv = nng_req0_open(s)) != 0 ||
+		    (rv = nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME,
+		                            NNG_DURATION_INFINITE)) != 0 ||
+		    (rv = nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ,
+		                              ENV_MAX_FRAME + 64)) != 0 ||
+		    (rv = nng_pipe_notify(*s, NNG_PIPE_EV_ADD_POST, pipe_added,
+		                          g)) != 0 ||
+		    (rv = nng_dial(*s, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+			fprintf(stderr, "loadgen: socket %u: %s\n", i,
+			        nng_strerror(rv));
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < g->n; i++) {
+		struct pilot *p = &g->pilots[i];
+
+		if ((rv = nng_aio_alloc(&p->aio, aio_cb, p)) != 0 ||
+		    (rv = nng_ctx_open(&p->ctx, g->socks[i % g->conns])) != 0) {
+			fprintf(stderr, "loadgen: pilot %u: %s\n", i,
+			        nng_strerror(rv));
+			return -1;
+		}
+	}
+	while (atomic_load(&g->connected) < g->conns) {
+		if (clock_mono_ms() > deadline) {
+			fprintf(stderr, "loadgen: %u of %u connections up\n",
+			        atomic_load(&g->connected), g->conns);
+			return -1;
+		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* Chains of pilots c, c+M, c+2M...: one request outstanding per chain and
+ * never two for one pilot, so each pilot's counters arrive in order. */
+static void
+link_chains(struct gen *g, unsigned m, bool cyclic)
+{
+	for (unsigned i = 0; i < g->n; i++)
+		g->pilots[i].next = i + m < g->n ? (int)(i + m)
+		                    : cyclic     ? (int)(i % m)
+		                                 : -1;
+}
+
+static int
+hello_all(struct gen *g)
+{
+	unsigned m = g->outstanding < g->n ? g->outstanding : g->n;
+	uint64_t deadline = clock_mono_ms() + 2 * g->timeout_ms + 5000;
+
+	link_chains(g, m, false);
+	for (unsigned c = 0; c < m; c++)
+		start(g, &g->pilots[c], PH_HELLO);
+	/* each chain waits at most a timeout per pilot; in practice the
+	 * whole phase ends in well under a second per thousand pilots */
+	deadline += (uint64_t)(g->n / m) * g->timeout_ms;
+	while (atomic_load(&g->hello_done) < g->n) {
+		if (clock_mono_ms() > deadline) {
+			fprintf(stderr, "loadgen: hellos stuck at %u of %u\n",
+			        atomic_load(&g->hello_done), g->n);
+			return -1;
+		}
+		usleep(2000);
+	}
+	return 0;
+}
+
+/* ---- the commander's figures, from /proc ---- */
+
+struct proc_sample {
+	bool ok;
+	uint64_t ticks; /* utime + stime */
+	uint64_t rss_kb, hwm_kb;
+};
+
+static void
+proc_read(int pid, struct proc_sample *s)
+{
+	char path[64], buf[2048], *q;
+	unsigned long long ut, st;
+	FILE *f;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: skip past the
+	 * last ')' and count fields from the state (field 3) on */
+	if ((q = strrchr(buf, ')')) == NULL ||
+	    sscanf(q + 1,
+	           " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	           &ut, &st) != 2)
+		return;
+	s->ticks = ut + st;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		unsigned long long kb;
+
+		if (sscanf(buf, "VmRSS: %llu kB", &kb) == 1)
+			s->rss_kb = kb;
+		else if (sscanf(buf, "VmHWM: %llu kB", &kb) == 1)
+			s->hwm_kb = kb;
+	}
+	fclose(f);
+	s->ok = true;
+}
+
+static double
+self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) /
+	           1e6;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct_ms(const uint32_t *v, size_t n, double q)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = (size_t)(q * (double)(n - 1) + 0.5);
+	return v[i] / 1000.0;
+}
+
+/* ---- run ---- */
+
+struct run_opts {
+	const char *url, *cpub, *keys;
+	double seconds, warmup, rate_hz;
+	int pid;
+	unsigned nets;
+};
+
+/* Measure from now + warmup for seconds, sampling the commander's RSS
+ * every 100 ms; in rate mode also schedule the heartbeats. */
+static void
+drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
+      struct proc_sample *c1, uint64_t *rss_max_kb, double *self_cpu)
+{
+	uint64_t t0 = mono_ns(), ws, we, next_sample, period_ns = 0, j = 0;
+	double cpu0 = 0;
+	bool started = false;
+
+	ws = t0 + (uint64_t)(o->warmup * 1e9);
+	we = ws + (uint64_t)(o->seconds * 1e9);
+	next_sample = t0;
+	if (g->mode == MODE_RATE)
+		period_ns = (uint64_t)(1e9 / o->rate_hz);
+	*rss_max_kb = 0;
+	for (;;) {
+		uint64_t now = mono_ns(), wake;
+
+		if (!started && now >= ws) {
+			proc_read(o->pid, c0);
+			cpu0 = self_cpu_s();
+			atomic_store(&g->win_start, now);
+			started = true;
+		}
+		if (now >= we) {
+			atomic_store(&g->win_end, now);
+			proc_read(o->pid, c1);
+			*self_cpu = self_cpu_s() - cpu0;
+			break;
+		}
+		if (now >= next_sample) {
+			struct proc_sample s;
+
+			proc_read(o->pid, &s);
+			if (started && s.rss_kb > *rss_max_kb)
+				*rss_max_kb = s.rss_kb;
+			next_sample = now + 100000000ull;
+		}
+		wake = next_sample < we ? next_sample : we;
+		if (!started && ws < wake)
+			wake = ws;
+		if (g->mode == MODE_RATE) {
+			/* heartbeat j is pilot j % n's, due at t0 + j/n
+			 * periods: the fleet spread evenly over a period */
+			for (;;) {
+				uint64_t due =
+				    t0 + (uint64_t)((double)j *
+				                    (double)period_ns / g->n);
+				struct pilot *p = &g->pilots[j % g->n];
+
+				if (due > now) {
+					if (due < wake)
+						wake = due;
+					break;
+				}
+				if (atomic_exchange(&p->busy, true)) {
+					/* still waiting for the last reply:
+					 * a real pilot would skip too */
+					if (atomic_load(&g->win_start))
+						atomic_fetch_add(&g->late, 1);
+				} else
+					start(g, p, PH_HEARTBEAT);
+				j++;
+			}
+		}
+		sleep_until_ns(wake);
+	}
+}
+
+static int
+cmd_run(struct gen *g, const struct run_opts *o)
+{
+	struct proc_sample c0, c1;
+	uint8_t cpk[KEYS_PK_BYTES];
+	uint64_t rss_max = 0, errs = 0, n, deadline;
+	char err[256], comment[128];
+	double wall, self_cpu = 0, ccpu = -1;
+
+	if (keys_init() != 0 ||
+	    keys_load_public(o->cpub, cpk, comment, sizeof(comment), err,
+	                     sizeof(err)) != 0) {
+		fprintf(stderr, "loadgen: %s: %s\n", o->cpub, err);
+		return 2;
+	}
+	if ((g->pilots = calloc(g->n, sizeof(*g->pilots))) == NULL ||
+	    (g->socks = calloc(g->conns, sizeof(*g->socks))) == NULL ||
+	    (g->samples = calloc(MAX_SAMPLES, sizeof(*g->samples))) == NULL) {
+		fprintf(stderr, "loadgen: out of memory\n");
+		return 2;
+	}
+	if (load_pilots(g, o->keys, cpk) != 0)
+		return 2;
+	for (unsigned i = 0; i < g->n; i++) {
+		struct pilot *p = &g->pilots[i];
+
+		p->net = i % o->nets;
+		p->role = (enum proto_role)(i % 3 == 2   ? ROLE_SENTRY
+		                            : i % 3 == 1 ? ROLE_RPC
+		                                         : ROLE_VALIDATOR);
+		/* as the pilot does: above anything sent before a restart */
+		p->counter = clock_wall_ms() * 1000;
+	}
+	g->genesis_ms = clock_wall_ms() / 3600000 * 3600000 - 86400000;
+	the_gen = g;
+	if (connect_all(g, o->url) != 0 || hello_all(g) != 0)
+		return 2;
+
+	if (g->mode == MODE_THROUGHPUT) {
+		unsigned m = g->outstanding < g->n ? g->outstanding : g->n;
+
+		link_chains(g, m, true);
+		atomic_store(&g->chains, m);
+		for (unsigned c = 0; c < m; c++)
+			start(g, &g->pilots[c], PH_HEARTBEAT);
+	}
+	drive(g, o, &c0, &c1, &rss_max, &self_cpu);
+	atomic_store(&g->stopping, true);
+
+	/* let what is in flight finish (or time out) before closing */
+	deadline = clock_mono_ms() + 2 * g->timeout_ms + 2000;
+	for (;;) {
+		bool idle = true;
+
+		if (g->mode == MODE_THROUGHPUT)
+			idle = atomic_load(&g->chains) == 0;
+		else
+			for (unsigned i = 0; i < g->n && idle; i++)
+				idle = !atomic_load(&g->pilots[i].busy);
+		if (idle || clock_mono_ms() > deadline)
+			break;
+		usleep(5000);
+	}
+	for (unsigned i = 0; i < g->n; i++)
+		nng_aio_stop(g->pilots[i].aio);
+	for (unsigned i = 0; i < g->conns; i++)
+		nng_close(g->socks[i]);
+
+	wall = (double)(atomic_load(&g->win_end) - atomic_load(&g->win_start)) /
+	       1e9;
+	n = atomic_load(&g->nsamples);
+	if (n > MAX_SAMPLES)
+		n = MAX_SAMPLES;
+	qsort(g->samples, n, sizeof(*g->samples), cmp_u32);
+	for (unsigned k = 0; k < E__COUNT; k++)
+		errs += atomic_load(&g->errs[k]);
+	if (c0.ok && c1.ok)
+		ccpu = 100.0 * (double)(c1.ticks - c0.ticks) /
+		       (double)sysconf(_SC_CLK_TCK) / wall;
+
+	printf("mode=%s pilots=%u conns=%u outstanding=%u seconds=%.1f "
+	       "hello_ok=%" PRIu64 " sent=%" PRIu64 " ok=%" PRIu64
+	       " hb_per_s=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f "
+	       "max_ms=%.2f errors=%" PRIu64,
+	       g->mode == MODE_RATE ? "rate" : "throughput", g->n, g->conns,
+	       g->mode == MODE_RATE ? 0 : g->outstanding, wall,
+	       (uint64_t)atomic_load(&g->hello_ok),
+	       (uint64_t)atomic_load(&g->sent), (uint64_t)atomic_load(&g->ok),
+	       (double)atomic_load(&g->ok) / wall, pct_ms(g->samples, n, 0.50),
+	       pct_ms(g->samples, n, 0.90), pct_ms(g->samples, n, 0.99),
+	       n ? g->samples[n - 1] / 1000.0 : 0, errs);
+	for (unsigned k = 0; k < E__COUNT; k++)
+		printf(" %s=%" PRIu64, err_names[k],
+		       (uint64_t)atomic_load(&g->errs[k]));
+	printf(" late=%" PRIu64 " loadgen_cpu_pct=%.1f",
+	       (uint64_t)atomic_load(&g->late), 100.0 * self_cpu / wall);
+	if (ccpu >= 0)
+		printf(" cmd_cpu_pct=%.1f cmd_rss_mb=%.1f cmd_hwm_mb=%.1f",
+		       ccpu,
+		       (double)(rss_max > c1.rss_kb ? rss_max : c1.rss_kb) /
+		           1024.0,
+		       (double)c1.hwm_kb / 1024.0);
+	printf("\n");
+	fflush(stdout);
+
+	for (unsigned i = 0; i < g->n; i++) {
+		nng_aio_free(g->pilots[i].aio);
+		env_peer_wipe(&g->pilots[i].peer);
+	}
+	free(g->pilots);
+	free(g->socks);
+	free(g->samples);
+	return errs || atomic_load(&g->hello_ok) != g->n ? 1 : 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	        "usage: loadgen gen -n N -d DIR\n"
+	        "       loadgen run -u URL -C COMMANDER.pub -k PILOTS.keys "
+	        "[-n N] [-m throughput|rate]\n"
+	        "               [-o OUTSTANDING] [-c CONNS] [-s SECONDS] "
+	        "[-w SECONDS] [-r HZ]\n"
+	        "               [-t TIMEOUT_MS] [-N NETWORKS] [-p PID]\n");
+}
+
+static int
+num(const char *opt, const char *s, double min, double max, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || *out < min || *out > max) {
+		fprintf(stderr, "loadgen: -%s: not a number in [%g, %g] '%s'\n",
+		        opt, min, max, s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct gen g;
+	struct run_opts o = {
+	    .seconds = 10, .warmup = 1, .rate_hz = 1, .nets = 8};
+	const char *dir = NULL;
+	double v, n = 0, conns = 0, outstanding = 64, timeout = 2000;
+	int ch;
+	bool gen;
+
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	gen = strcmp(argv[1], "gen") == 0;
+	if (!gen && strcmp(argv[1], "run") != 0) {
+		usage();
+		return 2;
+	}
+	optind = 2;
+	while ((ch = getopt(argc, argv, "C:c:d:k:m:N:n:o:p:r:s:t:u:w:")) !=
+	       -1) {
+		char opt[2] = {(char)ch, '\0'};
+
+		switch (ch) {
+		case 'C':
+			o.cpub = optarg;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'k':
+			o.keys = optarg;
+			break;
+		case 'u':
+			o.url = optarg;
+			break;
+		case 'm':
+			if (strcmp(optarg, "rate") == 0)
+				g.mode = MODE_RATE;
+			else if (strcmp(optarg, "throughput") == 0)
+				g.mode = MODE_THROUGHPUT;
+			else {
+				fprintf(stderr, "loadgen: -m: '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			if (num(opt, optarg, 1, MAX_PILOTS, &conns))
+				return 2;
+			break;
+		case 'n':
+			if (num(opt, optarg, 1, MAX_PILOTS, &n))
+				return 2;
+			break;
+		case 'N':
+			if (num(opt, optarg, 1, 1000, &v))
+				return 2;
+			o.nets = (unsigned)v;
+			break;
+		case 'o':
+			if (num(opt, optarg, 1, MAX_PILOTS, &outstanding))
+				return 2;
+			break;
+		case 'p':
+			if (num(opt, optarg, 1, 1 << 30, &v))
+				return 2;
+			o.pid = (int)v;
+			break;
+		case 'r':
+			if (num(opt, optarg, 0.001, 1000, &o.rate_hz))
+				return 2;
+			break;
+		case 's':
+			if (num(opt, optarg, 0.1, 86400, &o.seconds))
+				return 2;
+			break;
+		case 't':
+			if (num(opt, optarg, 1, 600000, &timeout))
+				return 2;
+			break;
+		case 'w':
+			if (num(opt, optarg, 0, 3600, &o.warmup))
+				return 2;
+			break;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return 2;
+	}
+	if (gen) {
+		if (dir == NULL || n < 1) {
+			usage();
+			return 2;
+		}
+		return cmd_gen((unsigned)n, dir);
+	}
+	if (o.url == NULL || o.cpub == NULL || o.keys == NULL) {
+		usage();
+		return 2;
+	}
+	g.n = n >= 1 ? (unsigned)n : 0;
+	if (g.n == 0) {
+		/* all of the file */
+		FILE *f = fopen(o.keys, "r");
+		int c;
+
+		if (f == NULL) {
+			fprintf(stderr, "loadgen: %s: %s\n", o.keys,
+			        strerror(errno));
+			return 2;
+		}
+		while ((c = getc(f)) != EOF)
+			g.n += c == '\n';
+		fclose(f);
+		if (g.n == 0) {
+			fprintf(stderr, "loadgen: %s: no pilots\n", o.keys);
+			return 2;
+		}
+	}
+	g.conns = conns >= 1 ? (unsigned)conns : g.n;
+	if (g.conns > g.n)
+		g.conns = g.n;
+	g.outstanding = (unsigned)outstanding;
+	g.timeout_ms = (uint64_t)timeout;
+	return cmd_run(&g, &o);
+}
