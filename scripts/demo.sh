@@ -59,10 +59,14 @@ start() {
 	PIDS="$LASTPID $PIDS"
 }
 
-port_free() { ! ss -ltn 2>/dev/null | grep -q ":$1 "; }
+# A port no socket uses in any state, below the kernel's ephemeral range
+# (where an outgoing connection may hold any port and make bind fail).
+port_free() { ! ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$1\$"; }
 free_port() {
+	_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	_lo=${_lo:-32768}
 	while :; do
-		_p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
+		_p=$((10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (_lo - 10000)))
 		port_free "$_p" && { echo "$_p"; return; }
 	done
 }
@@ -194,6 +198,10 @@ echo
 "$B/sextant-commander" -d -f "$D/commander/commander.ini" &
 CPID=$!
 PIDS="$CPID $PIDS"
+if ! wait_up 10 listening "$CPORT"; then
+	echo "demo: the commander did not start" >&2
+	exit 1
+fi
 for n in val1 val2 sub1; do
 	start "$D/$n/pilot.log" "$B/sextant-pilot" -d -f "$D/$n/pilot.ini"
 done
@@ -205,8 +213,13 @@ if [ "$DEMO_SECONDS" -gt 0 ]; then
 	SLEEPPID=$!
 	PIDS="$SLEEPPID $PIDS"
 	wait "$SLEEPPID"
+	if ! kill -0 "$CPID" 2>/dev/null; then
+		echo "demo: the commander exited early" >&2
+		exit 1
+	fi
 else
 	wait "$CPID"
 	echo "demo: the commander exited" >&2
+	exit 1
 fi
 exit 0

@@ -5,6 +5,19 @@
 # leaves no process and no temp dir behind.
 . tests/lib.sh
 
+# lib.sh's free_port draws from the kernel's ephemeral range and checks only
+# listeners, so a connection holding the port can make bind fail; draw below
+# that range and check sockets in every state
+free_port() {
+	_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	_lo=${_lo:-32768}
+	while :; do
+		_p=$((10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (_lo - 10000)))
+		ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$_p\$" ||
+			{ echo "$_p"; return; }
+	done
+}
+
 # pids_gone FILE: every PID the demo printed is gone
 pids_gone() {
 	_pids=$(sed -n 's/^demo: pids //p' "$1")

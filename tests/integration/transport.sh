@@ -7,6 +7,19 @@
 # restart (the pilots must register again) keep the channel working.
 . tests/lib.sh
 
+# lib.sh's free_port draws from the kernel's ephemeral range and checks only
+# listeners, so a connection holding the port can make bind fail; draw below
+# that range and check sockets in every state
+free_port() {
+	_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	_lo=${_lo:-32768}
+	while :; do
+		_p=$((10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (_lo - 10000)))
+		ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$_p\$" ||
+			{ echo "$_p"; return; }
+	done
+}
+
 C=$T/c.log
 not() { ! "$@"; }
 CPORT=$(free_port)
