@@ -11,10 +11,12 @@ locals {
     var.environment,
     var.rpc_password == null ? {} : { SEXTANT_NODE_PASSWORD = var.rpc_password },
   )
-  # systemd EnvironmentFile: double quotes keep spaces, backslash escapes.
-  env_file = join("", concat(["# sextant-pilot environment: written by Terraform; mode 0600\n"], [for k in sort(keys(local.env)) :
-    format("%s=\"%s\"\n", k, replace(replace(local.env[k], "\\", "\\\\"), "\"", "\\\""))
-  ]))
+  # Single quotes read the same in systemd's EnvironmentFile and in sh (the
+  # install script sources it for `sextant-pilot -n`); values have none.
+  env_file = join("", concat(
+    ["# sextant-pilot environment: written by Terraform; mode 0600\n"],
+    [for k in sort(keys(local.env)) : format("%s='%s'\n", k, local.env[k])],
+  ))
 
   pilot_ini = templatefile("${path.module}/templates/pilot.ini.tftpl", {
     node_name            = var.node_name

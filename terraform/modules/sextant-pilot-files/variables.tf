@@ -105,6 +105,10 @@ variable "rpc_password" {
   type        = string
   default     = null
   sensitive   = true
+  validation {
+    condition     = var.rpc_password == null || can(regex("^[^'\\r\\n]+$", var.rpc_password))
+    error_message = "rpc_password: no single quotes or newlines."
+  }
 }
 
 variable "cookie_file" {
@@ -224,6 +228,10 @@ variable "environment" {
   type        = map(string)
   default     = {}
   sensitive   = true
+  validation {
+    condition     = alltrue([for k, v in var.environment : can(regex("^[A-Z_][A-Z0-9_]*$", k)) && can(regex("^[^'\\r\\n]*$", v))])
+    error_message = "environment: NAMES of [A-Z0-9_], values without single quotes or newlines."
+  }
 }
 
 variable "prefix" {
