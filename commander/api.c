@@ -802,9 +802,13 @@ handle(nng_aio *aio)
 	}
 	qm = strchr(uri, '?');
 	c->query = qm ? qm + 1 : "";
-	if (pct_decode(uri, qm ? (size_t)(qm - uri) : strlen(uri), false,
-	               c->path, sizeof(c->path)) != 0) {
-		fail_now(c, 400, 0, false, "%s", "malformed path");
+	if ((st = pct_decode(uri, qm ? (size_t)(qm - uri) : strlen(uri), false,
+	                     c->path, sizeof(c->path))) != 0) {
+		if (st == -ENOSPC)
+			fail_now(c, 414, 0, false, "path over %zu bytes",
+			         sizeof(c->path) - 1);
+		else
+			fail_now(c, 400, 0, false, "%s", "malformed path");
 		return;
 	}
 

@@ -18,7 +18,7 @@
  * time; a read may also pass ?access_token=T because a browser's
  * EventSource cannot set headers.  Every client address has a token
  * bucket (429 + Retry-After when empty).  Errors are JSON:
- * {"error": "..."} with 400, 401, 403, 404, 405, 411, 413, 429, 503.
+ * {"error": "..."} with 400, 401, 403, 404, 405, 411, 413, 414, 429, 503.
  *
  * Threads: handlers run on nng's threads and only take short locks (fleet
  * and store calls).  SSE streams are fed by one pump thread of our own with

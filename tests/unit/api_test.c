@@ -176,7 +176,7 @@ static int
 req(int port, const char *method, const char *path, const char *bearer,
     const char *body, const char *const *headers, struct reply *out)
 {
-	char url[1024], err[256];
+	char url[4096], err[256];
 	struct http_req q = {.method = method,
 	                     .url = url,
 	                     .bearer = bearer,
@@ -300,6 +300,15 @@ node_endpoint(void)
 	r = get("/api/v1/nodes/%zz", READ_TOKEN);
 	CHECK_EQ_INT(r.status, 400);
 	reply_free(&r);
+	{
+		char longp[3000] = "/api/v1/nodes/";
+
+		memset(longp + strlen(longp), 'n', 2000);
+		r = get(longp, READ_TOKEN);
+		CHECK_EQ_INT(r.status, 414);
+		CHECK(is_error_json(&r));
+		reply_free(&r);
+	}
 }
 
 static uint64_t
