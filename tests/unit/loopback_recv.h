@@ -27,6 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* each user takes what it needs: no warning for the rest */
+#define LR_STATIC static __attribute__((unused))
+
 #define LR_MAX_REQ    64
 #define LR_MAX_SCRIPT 16
 #define LR_HDR_MAX    8192
@@ -68,7 +71,7 @@ struct lr {
 	void *arg;
 };
 
-static uint64_t
+LR_STATIC uint64_t
 lr_mono(void)
 {
 	struct timespec ts;
@@ -77,7 +80,7 @@ lr_mono(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static uint64_t
+LR_STATIC uint64_t
 lr_wall(void)
 {
 	struct timespec ts;
@@ -87,7 +90,7 @@ lr_wall(void)
 }
 
 /* Value of header name in a raw block, copied into out; false if none. */
-static bool
+LR_STATIC bool
 lr_header(const char *block, const char *name, char *out, size_t cap)
 {
 	size_t nl = strlen(name);
@@ -115,7 +118,7 @@ lr_header(const char *block, const char *name, char *out, size_t cap)
 	return false;
 }
 
-static bool
+LR_STATIC bool
 lr_write_all(int fd, const char *s, size_t n)
 {
 	while (n > 0) {
@@ -130,7 +133,7 @@ lr_write_all(int fd, const char *s, size_t n)
 }
 
 /* Read one request from fd into r.  0, or -1 (closed, malformed). */
-static int
+LR_STATIC int
 lr_read_request(int fd, struct lr_request *r)
 {
 	char *buf = malloc(LR_HDR_MAX + 1), *end, cl[32], ex[64];
@@ -193,7 +196,7 @@ bad:
 	return -1;
 }
 
-static const char *
+LR_STATIC const char *
 lr_reason(int status)
 {
 	switch (status) {
@@ -216,7 +219,7 @@ lr_reason(int status)
 	}
 }
 
-static void
+LR_STATIC void
 lr_answer_fd(struct lr *lr, int fd, const struct lr_answer *a)
 {
 	char head[1024];
@@ -255,7 +258,7 @@ lr_answer_fd(struct lr *lr, int fd, const struct lr_answer *a)
 		lr_write_all(fd, a->body, strlen(a->body));
 }
 
-static void *
+LR_STATIC void *
 lr_thread(void *arg)
 {
 	struct lr *lr = arg;
@@ -280,6 +283,8 @@ lr_thread(void *arg)
 			close(c);
 			continue;
 		}
+		if (lr->on_request)
+			lr->on_request(lr->arg, &r);
 		pthread_mutex_lock(&lr->mu);
 		a = lr->next < lr->nscript ? lr->script[lr->next++] : lr->dflt;
 		if (lr->nreq < LR_MAX_REQ) {
@@ -288,8 +293,6 @@ lr_thread(void *arg)
 		}
 		pthread_cond_broadcast(&lr->cv);
 		pthread_mutex_unlock(&lr->mu);
-		if (lr->on_request)
-			lr->on_request(lr->arg, &lr->req[lr->nreq - 1]);
 		free(r.body);
 		lr_answer_fd(lr, c, &a);
 		close(c);
@@ -297,15 +300,19 @@ lr_thread(void *arg)
 	return NULL;
 }
 
-/* Listen on 127.0.0.1:port (0: any free port).  0 or -1. */
-static int
-lr_start(struct lr *lr, int port, int status, const char *body)
+/* Listen on 127.0.0.1:port (0: any free port), answering status and
+ * body by default; hook (may be NULL) sees each request.  0 or -1. */
+LR_STATIC int
+lr_start_hook(struct lr *lr, int port, int status, const char *body,
+              void (*hook)(void *, const struct lr_request *), void *arg)
 {
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
 	int one = 1;
 
 	memset(lr, 0, sizeof(*lr));
+	lr->on_request = hook;
+	lr->arg = arg;
 	pthread_mutex_init(&lr->mu, NULL);
 	pthread_cond_init(&lr->cv, NULL);
 	lr->dflt.status = status;
@@ -331,7 +338,13 @@ lr_start(struct lr *lr, int port, int status, const char *body)
 	return 0;
 }
 
-static void
+LR_STATIC int
+lr_start(struct lr *lr, int port, int status, const char *body)
+{
+	return lr_start_hook(lr, port, status, body, NULL, NULL);
+}
+
+LR_STATIC void
 lr_stop(struct lr *lr)
 {
 	pthread_mutex_lock(&lr->mu);
@@ -346,7 +359,7 @@ lr_stop(struct lr *lr)
 }
 
 /* Queue an answer for the next request not yet answered. */
-static void
+LR_STATIC void
 lr_script(struct lr *lr, enum lr_mode mode, int status, const char *headers,
           const char *body)
 {
@@ -366,7 +379,7 @@ lr_script(struct lr *lr, enum lr_mode mode, int status, const char *headers,
 }
 
 /* Wait until at least n requests came in (or timeout_ms): the count. */
-static size_t
+LR_STATIC size_t
 lr_wait(struct lr *lr, size_t n, uint64_t timeout_ms)
 {
 	uint64_t until = lr_mono() + timeout_ms;
@@ -389,7 +402,7 @@ lr_wait(struct lr *lr, size_t n, uint64_t timeout_ms)
 	return got;
 }
 
-static size_t
+LR_STATIC size_t
 lr_count(struct lr *lr)
 {
 	size_t n;
