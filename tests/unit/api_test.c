@@ -1044,6 +1044,46 @@ conf_finish(void)
 	CHECK_EQ_STR(c.listen, "http://127.0.0.1:7401");
 }
 
+/* The [api] option table works with the shared config loader. */
+static void
+conf_table(void)
+{
+	static const struct conf_section sections[] = {
+	    {.name = "api", .opts = api_conf_opts},
+	    CONF_SECTIONS_END,
+	};
+	struct api_conf c;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ_INT(conf_load_string("t.ini", "[api]\nrate_per_s = 5\n",
+	                              sections, &c, err, sizeof(err)),
+	             0);
+	CHECK_EQ_STR(c.listen, "http://127.0.0.1:7401");
+	CHECK_EQ_INT(c.rate_per_s, 5);
+	CHECK_EQ_INT(c.rate_burst, 40);
+	CHECK_EQ_INT(c.max_body, 65536);
+	CHECK_EQ_INT(c.keepalive_ms, 15000);
+	CHECK_EQ_INT(c.write_timeout_ms, 10000);
+	CHECK_EQ_STR(c.token, "");
+
+	memset(&c, 0, sizeof(c));
+	setenv("SEXTANT_API_TOKEN", "env-token-0123456789", 1);
+	CHECK_EQ_INT(conf_load_string("t.ini", "[api]\n", sections, &c, err,
+	                              sizeof(err)),
+	             0);
+	unsetenv("SEXTANT_API_TOKEN");
+	CHECK_EQ_STR(c.token, "env-token-0123456789");
+
+	memset(&c, 0, sizeof(c));
+	CHECK(conf_load_string("t.ini", "[api]\nrate = 5\n", sections, &c, err,
+	                       sizeof(err)) != 0);
+	CHECK(strstr(err, "t.ini:2") != NULL);
+	memset(&c, 0, sizeof(c));
+	CHECK(conf_load_string("t.ini", "[api]\nmax_body = 99999999\n",
+	                       sections, &c, err, sizeof(err)) != 0);
+}
+
 int
 main(void)
 {
@@ -1082,6 +1122,7 @@ main(void)
 	RUN(query_parsing);
 	RUN(sse_parser);
 	RUN(conf_finish);
+	RUN(conf_table);
 
 	api_stop(api);
 	store_close(st);
