@@ -3,7 +3,11 @@
 # and three simnodes; the commander logs the three registrations and each
 # node's height and lag; stopping it (by its own timer, or by Ctrl-C)
 # leaves no process and no temp dir behind.
+# a directory of our own: other tools sweep stale /tmp/sxt.* test dirs
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/sextant-demo.XXXXXX") || exit 1
+export TMPDIR
 . tests/lib.sh
+trap 'cleanup; rmdir "$TMPDIR" 2>/dev/null' EXIT
 
 # lib.sh's free_port draws from the kernel's ephemeral range and checks only
 # listeners, so a connection holding the port can make bind fail; draw below

@@ -5,7 +5,11 @@
 # with the peer's address, and the two good pilots keep being served.  Then
 # a pilot restart (its request counter must survive) and a commander
 # restart (the pilots must register again) keep the channel working.
+# a directory of our own: other tools sweep stale /tmp/sxt.* test dirs
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/sextant-transport.XXXXXX") || exit 1
+export TMPDIR
 . tests/lib.sh
+trap 'cleanup; rmdir "$TMPDIR" 2>/dev/null' EXIT
 
 # lib.sh's free_port draws from the kernel's ephemeral range and checks only
 # listeners, so a connection holding the port can make bind fail; draw below
