@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commander/conf.h"
 #include "commander/ingest.h"
@@ -33,7 +34,8 @@ usage(FILE *f)
 	    "             file:line: message on stderr otherwise\n"
 	    "  -nv        with -n: print the normalized configuration\n"
 	    "  -d         stay in the foreground and log to stderr\n"
-	    "             (otherwise log to syslog)\n"
+	    "             (otherwise detach and log to syslog; the working\n"
+	    "             directory is kept for relative paths)\n"
 	    "  -v         log debug messages too (every heartbeat)\n"
 	    "  -h, --help this text\n"
 	    "\n"
@@ -213,6 +215,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	/* before any thread exists: nng's and curl's would not survive */
+	if (!fg && daemon(1, 0) != 0)
+		fatal("daemon");
 	memset(&ip, 0, sizeof(ip));
 	ip.listen = cfg->commander.listen;
 	ip.contexts = cfg->commander.contexts;

@@ -61,7 +61,8 @@ usage(FILE *f)
 	       "             0 if usable, 1 with file:line: message on stderr\n"
 	       "  -nv        with -n: print the normalized configuration\n"
 	       "  -d         stay in the foreground and log to stderr\n"
-	       "             (otherwise log to syslog)\n"
+	       "             (otherwise detach and log to syslog; the working\n"
+	       "             directory is kept for relative paths)\n"
 	       "  -v         log debug messages too\n"
 	       "  -h, --help this text\n"
 	       "\n"
@@ -377,6 +378,9 @@ main(int argc, char **argv)
 		pilot_conf_free(p.cfg);
 		return 0;
 	}
+	/* before any thread exists: nng's and curl's would not survive */
+	if (!fg && daemon(1, 0) != 0)
+		fatal("daemon");
 	if (pipe(wake_fd) != 0)
 		fatal("pipe");
 	if (http_init() != 0)
