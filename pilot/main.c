@@ -43,6 +43,7 @@ struct pilot {
 	uint64_t last_height;
 	uint64_t height_seen_ms;
 	uint64_t fleet_ref;
+	int32_t last_refusal; /* last registration refusal, or 0 */
 };
 
 static atomic_bool stopping;
@@ -271,11 +272,15 @@ send_hello(struct pilot *p)
 	if (exchange(p, &m, &reply) != REPORT_OK)
 		return -1;
 	if (reply.u.reply.status != PROTO_ST_OK) {
-		log_warnx("commander %s refused registration: %s",
-		          c->commander.url,
-		          proto_status_str(reply.u.reply.status));
+		/* once per cause, not once per interval */
+		if (reply.u.reply.status != p->last_refusal)
+			log_warnx("commander %s refused registration: %s",
+			          c->commander.url,
+			          proto_status_str(reply.u.reply.status));
+		p->last_refusal = reply.u.reply.status;
 		return -1;
 	}
+	p->last_refusal = PROTO_ST_OK;
 	p->registered = true;
 	p->fleet_ref = reply.u.reply.fleet_ref_height;
 	log_info("registered with commander %s as %s", c->commander.url,
