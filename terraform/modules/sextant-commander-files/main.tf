@@ -61,5 +61,6 @@ locals {
   })
 
   cloud_init_stage = "/run/sextant-stage"
+  api_host         = regex("^http://(.+):[0-9]+$", var.api_listen)[0]
   api_port         = regex(":([0-9]+)$", var.api_listen)[0]
 }

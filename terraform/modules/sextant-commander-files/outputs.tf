@@ -67,6 +67,11 @@ output "paths" {
   }
 }
 
+output "api_host" {
+  description = "Address the HTTP API listens on (127.0.0.1 unless api_listen says otherwise)."
+  value       = local.api_host == "0.0.0.0" ? "127.0.0.1" : local.api_host
+}
+
 output "api_port" {
   description = "Port of the HTTP API and dashboard."
   value       = local.api_port

@@ -1,17 +1,3 @@
-# The API token: given, or generated here.  Either way it is in the state
-# (every Terraform value is): keep the state private and encrypted.
-resource "random_password" "api_token" {
-  count   = var.api_token == null && var.generate_api_token ? 1 : 0
-  length  = 40
-  special = false
-}
-
-locals {
-  api_token = var.api_token != null ? var.api_token : (
-    var.generate_api_token ? random_password.api_token[0].result : null
-  )
-}
-
 module "files" {
   source = "../sextant-commander-files"
 
@@ -53,10 +39,10 @@ locals {
   listen_port = regex(":([0-9]+)$", var.listen)[0]
 }
 
-resource "null_resource" "upload" {
+resource "terraform_data" "upload" {
   count = local.upload ? 1 : 0
 
-  triggers = {
+  triggers_replace = {
     host     = var.host
     binaries = local.binaries_sum
   }
@@ -66,7 +52,7 @@ resource "null_resource" "upload" {
     host        = var.host
     port        = var.ssh_port
     user        = var.ssh_user
-    private_key = var.ssh_private_key_file == null ? null : file(var.ssh_private_key_file)
+    private_key = var.ssh_private_key_file == null ? null : file(pathexpand(var.ssh_private_key_file))
     agent       = var.ssh_private_key_file == null
     host_key    = var.ssh_host_key
   }
@@ -95,10 +81,10 @@ resource "null_resource" "upload" {
 # key, made on the server by `sextant keygen`; it never leaves it.  This
 # does not depend on the pilots, so their configs can pin the public line
 # before authorized_pilots lists them.
-resource "null_resource" "base" {
-  depends_on = [null_resource.upload]
+resource "terraform_data" "base" {
+  depends_on = [terraform_data.upload]
 
-  triggers = {
+  triggers_replace = {
     host     = var.host
     script   = sha256(module.files.install_script)
     binaries = local.binaries_sum
@@ -109,7 +95,7 @@ resource "null_resource" "base" {
     host        = var.host
     port        = var.ssh_port
     user        = var.ssh_user
-    private_key = var.ssh_private_key_file == null ? null : file(var.ssh_private_key_file)
+    private_key = var.ssh_private_key_file == null ? null : file(pathexpand(var.ssh_private_key_file))
     agent       = var.ssh_private_key_file == null
     host_key    = var.ssh_host_key
   }
@@ -129,10 +115,10 @@ resource "null_resource" "base" {
 # commander.ini, the environment file (API token), authorized_pilots and
 # the unit; install.sh checks them with `sextant-commander -n` first, then
 # restarts the service (it has no reload yet).
-resource "null_resource" "config" {
-  depends_on = [null_resource.base]
+resource "terraform_data" "config" {
+  depends_on = [terraform_data.base]
 
-  triggers = {
+  triggers_replace = {
     host   = var.host
     script = sha256(module.files.install_script)
     ini    = sha256(module.files.commander_ini)
@@ -148,7 +134,7 @@ resource "null_resource" "config" {
     host        = var.host
     port        = var.ssh_port
     user        = var.ssh_user
-    private_key = var.ssh_private_key_file == null ? null : file(var.ssh_private_key_file)
+    private_key = var.ssh_private_key_file == null ? null : file(pathexpand(var.ssh_private_key_file))
     agent       = var.ssh_private_key_file == null
     host_key    = var.ssh_host_key
   }
@@ -179,19 +165,4 @@ resource "null_resource" "config" {
   provisioner "remote-exec" {
     inline = ["${local.sudo}sh ${local.stage_config}/install.sh ${local.stage_config} config"]
   }
-}
-
-# Only the public line comes back, read with the ssh client of the machine
-# running Terraform once the key exists.
-data "external" "public_line" {
-  count      = var.read_public_line ? 1 : 0
-  depends_on = [null_resource.base]
-
-  program = [
-    "sh", "${path.module}/scripts/read-public-line.sh",
-    var.host, tostring(var.ssh_port), var.ssh_user,
-    module.files.paths.public_key,
-    var.ssh_private_key_file == null ? "" : var.ssh_private_key_file,
-    var.ssh_host_key == null ? "" : var.ssh_host_key,
-  ]
 }

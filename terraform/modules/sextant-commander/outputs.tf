@@ -1,6 +1,6 @@
 output "public_line" {
   description = "The commander's public line, which every pilot pins (commander_public_key); null with read_public_line = false. The secret key never leaves the server."
-  value       = var.read_public_line ? data.external.public_line[0].result.public_line : null
+  value       = local.public_line
 }
 
 output "commander_url" {
@@ -16,7 +16,7 @@ output "api_token" {
 
 output "dashboard_tunnel" {
   description = "The API and dashboard listen on the commander's loopback: open a tunnel, then browse the local URL."
-  value       = "ssh -N -L ${module.files.api_port}:127.0.0.1:${module.files.api_port} ${var.ssh_user}@${var.host}"
+  value       = "ssh -N -L ${module.files.api_port}:${module.files.api_host}:${module.files.api_port} ${var.ssh_user}@${var.host}"
 }
 
 output "dashboard_url" {

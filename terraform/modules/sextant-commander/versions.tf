@@ -1,10 +1,6 @@
 terraform {
-  required_version = ">= 1.3"
+  required_version = ">= 1.4" # terraform_data
   required_providers {
-    null = {
-      source  = "hashicorp/null"
-      version = "~> 3.2"
-    }
     external = {
       source  = "hashicorp/external"
       version = "~> 2.3"

@@ -31,7 +31,7 @@ locals {
     env_path             = local.env_path
     prefix               = var.prefix
     commander_url        = var.commander_url
-    commander_public_key = var.commander_public_key
+    commander_public_key = var.commander_public_key == null ? "" : var.commander_public_key
     commander_timeout    = var.commander_timeout
     rpc_url              = var.rpc_url
     rpc_timeout          = var.rpc_timeout

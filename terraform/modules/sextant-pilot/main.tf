@@ -49,10 +49,10 @@ locals {
 }
 
 # Binaries first, into the base stage dir, only when they changed.
-resource "null_resource" "upload" {
+resource "terraform_data" "upload" {
   count = local.upload ? 1 : 0
 
-  triggers = {
+  triggers_replace = {
     host     = var.host
     binaries = local.binaries_sum
   }
@@ -62,7 +62,7 @@ resource "null_resource" "upload" {
     host        = var.host
     port        = var.ssh_port
     user        = var.ssh_user
-    private_key = var.ssh_private_key_file == null ? null : file(var.ssh_private_key_file)
+    private_key = var.ssh_private_key_file == null ? null : file(pathexpand(var.ssh_private_key_file))
     agent       = var.ssh_private_key_file == null
     host_key    = var.ssh_host_key
   }
@@ -89,10 +89,10 @@ resource "null_resource" "upload" {
 
 # Packages, binaries, the service user, directories and the pilot's key,
 # which `sextant keygen` makes on the server and which never leaves it.
-resource "null_resource" "base" {
-  depends_on = [null_resource.upload]
+resource "terraform_data" "base" {
+  depends_on = [terraform_data.upload]
 
-  triggers = {
+  triggers_replace = {
     host     = var.host
     script   = sha256(module.files.install_script)
     binaries = local.binaries_sum
@@ -103,7 +103,7 @@ resource "null_resource" "base" {
     host        = var.host
     port        = var.ssh_port
     user        = var.ssh_user
-    private_key = var.ssh_private_key_file == null ? null : file(var.ssh_private_key_file)
+    private_key = var.ssh_private_key_file == null ? null : file(pathexpand(var.ssh_private_key_file))
     agent       = var.ssh_private_key_file == null
     host_key    = var.ssh_host_key
   }
@@ -123,10 +123,10 @@ resource "null_resource" "base" {
 # pilot.ini, the environment file and the unit; install.sh checks the new
 # pilot.ini with `sextant-pilot -n` before it replaces the old one, then
 # restarts the service.
-resource "null_resource" "config" {
-  depends_on = [null_resource.base]
+resource "terraform_data" "config" {
+  depends_on = [terraform_data.base]
 
-  triggers = {
+  triggers_replace = {
     host   = var.host
     script = sha256(module.files.install_script)
     ini    = sha256(module.files.pilot_ini)
@@ -141,7 +141,7 @@ resource "null_resource" "config" {
     host        = var.host
     port        = var.ssh_port
     user        = var.ssh_user
-    private_key = var.ssh_private_key_file == null ? null : file(var.ssh_private_key_file)
+    private_key = var.ssh_private_key_file == null ? null : file(pathexpand(var.ssh_private_key_file))
     agent       = var.ssh_private_key_file == null
     host_key    = var.ssh_host_key
   }
@@ -168,20 +168,4 @@ resource "null_resource" "config" {
   provisioner "remote-exec" {
     inline = ["${local.sudo}sh ${local.stage_config}/install.sh ${local.stage_config} config"]
   }
-}
-
-# Only the public line comes back.  It is read with the ssh client of the
-# machine running Terraform (Terraform cannot return a provisioner's output),
-# after the key exists; on later plans it is read at plan time.
-data "external" "public_line" {
-  count      = var.read_public_line ? 1 : 0
-  depends_on = [null_resource.base]
-
-  program = [
-    "sh", "${path.module}/scripts/read-public-line.sh",
-    var.host, tostring(var.ssh_port), var.ssh_user,
-    module.files.paths.public_key,
-    var.ssh_private_key_file == null ? "" : var.ssh_private_key_file,
-    var.ssh_host_key == null ? "" : var.ssh_host_key,
-  ]
 }

@@ -5,7 +5,7 @@ output "node_name" {
 
 output "public_line" {
   description = "The pilot's public line 'sextant-ed25519 KEY NODENAME' for the commander's authorized_pilots; null with read_public_line = false. The secret key never leaves the server."
-  value       = var.read_public_line ? data.external.public_line[0].result.public_line : null
+  value       = local.public_line
 }
 
 output "pilot_ini" {

@@ -1,0 +1,19 @@
+# Only the public line comes back.  It is read with the ssh client of the
+# machine running Terraform (Terraform cannot return a provisioner's output),
+# after the key exists; on later plans it is read at plan time.
+data "external" "public_line" {
+  count      = var.read_public_line ? 1 : 0
+  depends_on = [terraform_data.base]
+
+  program = [
+    "sh", "${path.module}/scripts/read-public-line.sh",
+    var.host, tostring(var.ssh_port), var.ssh_user,
+    module.files.paths.public_key,
+    var.ssh_private_key_file == null ? "" : pathexpand(var.ssh_private_key_file),
+    var.ssh_host_key == null ? "" : var.ssh_host_key,
+  ]
+}
+
+locals {
+  public_line = var.read_public_line ? data.external.public_line[0].result.public_line : null
+}
