@@ -362,6 +362,14 @@ alert_conf_finish(struct alerts_conf *a, const char *path, char *err,
 			         c->name, why);
 			return -1;
 		}
+		/* base URLs get a path appended: "http://am:9093/" would
+		 * make "//api/v2/alerts", which Alertmanager redirects */
+		if (c->type == SINK_TELEGRAM || c->type == SINK_ALERTMANAGER) {
+			size_t l = strlen(c->url);
+
+			while (l > 0 && c->url[l - 1] == '/')
+				c->url[--l] = '\0';
+		}
 		if (!c->dashboard_url[0])
 			util_strlcpy(c->dashboard_url, a->dashboard_url,
 			             sizeof(c->dashboard_url));

@@ -23,7 +23,7 @@
  *                               ; webhook alertmanager log
  *   url = env:SLACK_WEBHOOK     ; secrets may come from the environment
  *   min_severity = warning
- *   node = val*                 ; filters: exact names ("" any)
+ *   node = val1                 ; filters: exact names ("" any)
  *   per_minute = 20             ; rate limit, 0 none
  *
  * url, token and secret are secrets: never printed by -nv, never logged;

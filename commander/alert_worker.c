@@ -377,11 +377,12 @@ done:
 		     n, n == 1 ? "" : "s", c->sc.name,
 		     sink_type_str(c->sc.type), where, clock_mono_ms() - t0,
 		     m->attempts + 1);
-	record(c, SEV_INFO, v, n, m, status, "%s%zu alert%s delivered to %s",
-	       m->kind == ALERT_MSG_TEST     ? "test: "
-	       : m->kind == ALERT_MSG_RESEND ? "re-sent: "
-	                                     : "",
-	       n, n == 1 ? "" : "s", c->sc.name);
+	/* Alertmanager re-sends are routine (each minute): no event */
+	if (m->kind != ALERT_MSG_RESEND)
+		record(c, SEV_INFO, v, n, m, status,
+		       "%s%zu alert%s delivered to %s",
+		       m->kind == ALERT_MSG_TEST ? "test: " : "", n,
+		       n == 1 ? "" : "s", c->sc.name);
 }
 
 static bool

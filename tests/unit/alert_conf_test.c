@@ -61,7 +61,7 @@ test_full(void)
 	                           "type = slack\n"
 	                           "url = env:SXT_TEST_SLACK\n"
 	                           "min_severity = warning\n"
-	                           "node = val*\n"
+	                           "node = val1\n"
 	                           "per_minute = 20\n"
 	                           "\n"
 	                           "[channel tg]\n"
@@ -75,7 +75,11 @@ test_full(void)
 	                           "token = env:SXT_TEST_PD\n"
 	                           "\n"
 	                           "[channel local]\n"
-	                           "type = log\n";
+	                           "type = log\n"
+	                           "\n"
+	                           "[channel am]\n"
+	                           "type = alertmanager\n"
+	                           "url = http://127.0.0.1:9093//\n";
 	struct alerts_conf c;
 	char err[256] = "", *dump = NULL;
 	size_t dlen = 0;
@@ -92,13 +96,13 @@ test_full(void)
 	CHECK(c.rules.rule[AR_NODE_DOWN].for_ms == 120000);
 	CHECK(!c.rules.rule[AR_RESTARTED].enabled);
 	CHECK(c.rules.rule[AR_DISK_FULL].severity == SEV_CRITICAL);
-	CHECK_EQ_INT(c.nchan, 4);
+	CHECK_EQ_INT(c.nchan, 5);
 	CHECK_EQ_STR(c.chan[0].name, "ops");
 	CHECK(c.chan[0].type == SINK_SLACK);
 	CHECK_EQ_STR(c.chan[0].url,
 	             "https://hooks.slack.com/services/T/B/ENVSECRET");
 	CHECK(c.chan[0].min_severity == SEV_WARNING);
-	CHECK_EQ_STR(c.chan[0].node, "val*");
+	CHECK_EQ_STR(c.chan[0].node, "val1");
 	CHECK(c.chan[0].per_minute == 20);
 	CHECK_EQ_STR(c.chan[0].dashboard_url, "https://ops.example/");
 	CHECK(c.chan[1].type == SINK_TELEGRAM && c.chan[1].html);
@@ -106,6 +110,7 @@ test_full(void)
 	CHECK_EQ_STR(c.chan[2].token, "ENVROUTINGKEY");
 	CHECK_EQ_STR(c.chan[2].url, "https://events.pagerduty.com/v2/enqueue");
 	CHECK(c.chan[3].type == SINK_LOG);
+	CHECK_EQ_STR(c.chan[4].url, "http://127.0.0.1:9093");
 	/* -nv never prints a secret */
 	f = open_memstream(&dump, &dlen);
 	conf_dump(alert_conf_sections, &c, f);
@@ -124,7 +129,7 @@ test_full(void)
 		CHECKF(conf_load_string("d.ini", text, daemon_sections, d, err,
 		                        sizeof(err)) == 0,
 		       "%s", err);
-		CHECK_EQ_INT(d->alerts.nchan, 4);
+		CHECK_EQ_INT(d->alerts.nchan, 5);
 		CHECK(d->alerts.rules.repeat_ms == 1800000);
 		CHECK(d->other == 0);
 		free(d);
