@@ -103,25 +103,74 @@ grow(struct registry *reg, size_t *cap)
 	return 0;
 }
 
-static int
-build_index(struct registry *reg)
+static uint64_t
+name_hash(const char *s)
 {
-	size_t ns = 16;
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * Index the keys for lookups, and refuse a key or a node name listed twice
+ * (in file order, so the message names the later line).  Hash tables, not
+ * pairwise comparison: fleets of 10,000 pilots load in well under a second.
+ * 0, -ENOMEM, or -EEXIST with err filled.
+ */
+static int
+build_index(struct registry *reg, const char *name, char *err, size_t errlen)
+{
+	size_t ns = 16, mask;
+	uint32_t *names;
+	char fp[32];
 
 	while (ns < reg->n * 2)
 		ns *= 2;
+	mask = ns - 1;
 	if ((reg->slots = calloc(ns, sizeof(*reg->slots))) == NULL ||
 	    (reg->scratch =
 	         calloc(reg->n ? reg->n : 1, sizeof(*reg->scratch))) == NULL)
 		return -ENOMEM;
 	reg->nslots = ns;
+	if ((names = calloc(ns, sizeof(*names))) == NULL)
+		return -ENOMEM;
 	for (size_t k = 0; k < reg->n; k++) {
-		size_t i = slot_of(reg, reg->pilots[k].pk);
+		const struct registry_pilot *p = &reg->pilots[k];
+		size_t i = slot_of(reg, p->pk);
 
-		while (reg->slots[i] != 0)
-			i = (i + 1) & (ns - 1);
+		for (; reg->slots[i] != 0; i = (i + 1) & mask) {
+			const struct registry_pilot *q =
+			    &reg->pilots[reg->slots[i] - 1];
+
+			if (memcmp(q->pk, p->pk, KEYS_PK_BYTES) == 0) {
+				perr(err, errlen, name, p->line,
+				     "key already listed at line %u '%s'",
+				     q->line,
+				     keys_fingerprint(p->pk, fp, sizeof(fp)));
+				free(names);
+				return -EEXIST;
+			}
+		}
 		reg->slots[i] = (uint32_t)(k + 1);
+		for (i = name_hash(p->name) & mask; names[i] != 0;
+		     i = (i + 1) & mask) {
+			const struct registry_pilot *q =
+			    &reg->pilots[names[i] - 1];
+
+			if (strcmp(q->name, p->name) == 0) {
+				perr(err, errlen, name, p->line,
+				     "node name already listed at line %u "
+				     "'%s'",
+				     q->line, p->name);
+				free(names);
+				return -EEXIST;
+			}
+		}
+		names[i] = (uint32_t)(k + 1);
 	}
+	free(names);
 	return 0;
 }
 
@@ -168,24 +217,8 @@ parse_line(struct registry *reg, const char *name, unsigned lineno, char *line,
 		     PROTO_NAME_MAX - 1, e);
 		return -1;
 	}
-	for (size_t k = 0; k < reg->n; k++) {
-		char fp[32];
-
-		if (memcmp(reg->pilots[k].pk, p->pk, KEYS_PK_BYTES) == 0) {
-			perr(err, errlen, name, lineno,
-			     "key already listed at line %u '%s'",
-			     reg->pilots[k].line,
-			     keys_fingerprint(p->pk, fp, sizeof(fp)));
-			return -1;
-		}
-		if (strcmp(reg->pilots[k].name, p->name) == 0) {
-			perr(err, errlen, name, lineno,
-			     "node name already listed at line %u '%s'",
-			     reg->pilots[k].line, p->name);
-			return -1;
-		}
-	}
 	if (env_peer_init(&p->peer, my_sk, p->pk) != 0) {
+		env_peer_wipe(&p->peer);
 		perr(err, errlen, name, lineno, "unusable public key '%.80s'",
 		     s);
 		return -1;
@@ -203,6 +236,7 @@ registry_parse(const char *name, const char *text,
 	char line[LINE_MAX_LEN];
 	unsigned lineno = 0;
 	size_t cap = 0;
+	int rc;
 
 	if ((reg = calloc(1, sizeof(*reg))) == NULL)
 		goto nomem;
@@ -211,7 +245,6 @@ registry_parse(const char *name, const char *text,
 	reg->start_wall_ms = clock_wall_ms();
 	while (*p) {
 		size_t len;
-		int rc;
 
 		lineno++;
 		nl = strchr(p, '\n');
@@ -238,8 +271,11 @@ registry_parse(const char *name, const char *text,
 			goto fail;
 		}
 	}
-	if (build_index(reg) != 0)
-		goto nomem;
+	if ((rc = build_index(reg, name, err, errlen)) != 0) {
+		if (rc == -ENOMEM)
+			goto nomem;
+		goto fail;
+	}
 	return reg;
 nomem:
 	snprintf(err, errlen, "%s: out of memory", name);
