@@ -57,11 +57,14 @@ wait_for() {
 	done
 }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+# free_port: a TCP port on 127.0.0.1 that nothing uses now.  Chosen below
+# the kernel's ephemeral range (32768+), where outgoing connections would
+# otherwise take it between this check and the bind.
 free_port() {
 	while :; do
-		_p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
-		ss -ltn 2>/dev/null | grep -q ":$_p " || { echo "$_p"; return; }
+		_p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000))
+		ss -Htan "( sport = :$_p )" 2>/dev/null | grep -q . ||
+			{ echo "$_p"; return; }
 	done
 }
 
