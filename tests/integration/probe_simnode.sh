@@ -37,17 +37,42 @@ probe_until() {
 	wait_for "$_s" sh -c "'$SX' probe --chain $* | jq -e '$_e'"
 }
 
+# start_sim LOGNAME FLAVOUR [args]: simnode on free ports, started again on
+# others when a process elsewhere took a port first.  Sets SIM_PORT,
+# SIM_CTL (its control port) and SIM_PID.
+start_sim() {
+	_n=$1
+	_f=$2
+	shift 2
+	for _try in 1 2 3 4 5; do
+		SIM_PORT=$(port)
+		SIM_CTL=$(port)
+		spawn "$_n" "$SIM" --flavour "$_f" --listen "127.0.0.1:$SIM_PORT" \
+			--control "127.0.0.1:$SIM_CTL" "$@"
+		SIM_PID=$LASTPID
+		_i=0
+		while [ $_i -lt 100 ]; do
+			curl -s -m 1 -o /dev/null \
+				"http://127.0.0.1:$SIM_CTL/state" && return 0
+			grep -q "in use" "$T/$_n.log" 2>/dev/null && break
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill "$SIM_PID" 2>/dev/null
+		wait "$SIM_PID" 2>/dev/null
+	done
+	return 1
+}
+
 for f in cometbft substrate ethereum beacon bitcoin; do
-	R=$(port)
-	P=$(port)
-	C=$(port)
 	auth=""
 	[ "$f" = bitcoin ] && auth="--rpcuser alice --rpcpassword s3cret"
-	spawn "ref_$f" "$SIM" --flavour "$f" --listen "127.0.0.1:$R" \
-		--name "ref-$f" $auth
-	spawn "node_$f" "$SIM" --flavour "$f" --listen "127.0.0.1:$P" \
-		--control "127.0.0.1:$C" --name "node-$f" --peers 5 $auth
-	NODE_PID=$LASTPID
+	start_sim "ref_$f" "$f" --name "ref-$f" $auth
+	R=$SIM_PORT
+	start_sim "node_$f" "$f" --name "node-$f" --peers 5 $auth
+	P=$SIM_PORT
+	C=$SIM_CTL
+	NODE_PID=$SIM_PID
 	REF=http://127.0.0.1:$R
 	NODE=http://127.0.0.1:$P
 	a=""
@@ -119,10 +144,9 @@ done
 
 # Bitcoin auth: a wrong password is a clear 401; the cookie is read from
 # the file each time, so a node restarted with a new cookie still answers.
-R=$(port)
-spawn btc_pw "$SIM" --flavour bitcoin --listen "127.0.0.1:$R" \
-	--rpcuser alice --rpcpassword s3cret
-PW_PID=$LASTPID
+start_sim btc_pw bitcoin --rpcuser alice --rpcpassword s3cret
+R=$SIM_PORT
+PW_PID=$SIM_PID
 wait_for 10 probe bitcoin "http://127.0.0.1:$R" --user alice
 SEXTANT_RPC_PASSWORD=wrong probe bitcoin "http://127.0.0.1:$R" --user alice
 check btc_bad_password_unreachable test "$(jv .node.reachable)" = false
@@ -130,18 +154,17 @@ check btc_bad_password_401 sh -c \
 	"jq -r .node.error '$T/last.json' | grep -q 'HTTP 401'"
 kill "$PW_PID"
 
-K=$(port)
 CK=$T/bitcoin.cookie
-spawn btc_cookie "$SIM" --flavour bitcoin --listen "127.0.0.1:$K" \
-	--cookie "$CK"
-CK_PID=$LASTPID
+start_sim btc_cookie bitcoin --cookie "$CK"
+K=$SIM_PORT
+CK_PID=$SIM_PID
 check btc_cookie_auth wait_for 10 probe bitcoin "http://127.0.0.1:$K" \
 	--cookie "$CK"
 old=$(cat "$CK")
 kill "$CK_PID"
 wait "$CK_PID" 2>/dev/null
 spawn btc_cookie2 "$SIM" --flavour bitcoin --listen "127.0.0.1:$K" \
-	--cookie "$CK"
+	--cookie "$CK" # the same port: the pilot's URL does not change
 check btc_new_cookie_auth wait_for 10 probe bitcoin \
 	"http://127.0.0.1:$K" --cookie "$CK"
 check btc_cookie_changed test "$(cat "$CK")" != "$old"
