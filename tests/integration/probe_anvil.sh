@@ -48,20 +48,36 @@ probe() { # URL [extra args]: one JSON line into $T/last.json
 }
 jv() { jq -r "$1" "$T/last.json"; }
 
-PREF=$(free_port)
-PLAG=$(free_port)
-while [ "$PLAG" = "$PREF" ]; do PLAG=$(free_port); done
+# start_anvil LOGNAME: anvil on a free port, again on another if something
+# took that port first; sets A_PORT and A_PID.  The binary itself is run
+# (not a wrapper) so the PID is anvil's.
+start_anvil() {
+	for _try in 1 2 3 4 5; do
+		A_PORT=$(free_port)
+		[ "$A_PORT" = "${PREF:-}" ] && continue
+		spawn "$1" "$ANVIL" --host 127.0.0.1 --port "$A_PORT" \
+			--block-time 1 --silent
+		A_PID=$LASTPID
+		wait_for 20 sh -c "'$SX' probe --chain ethereum \
+			--url http://127.0.0.1:$A_PORT >/dev/null ||
+			grep -q 'in use' '$T/$1.log'"
+		probe "http://127.0.0.1:$A_PORT" && return 0
+		kill "$A_PID" 2>/dev/null
+		wait "$A_PID" 2>/dev/null
+	done
+	return 1
+}
+
+start_anvil anvil_ref
+check anvil_ref_up test $? = 0
+PREF=$A_PORT
+REF_PID=$A_PID
+start_anvil anvil_lag
+check anvil_lag_up test $? = 0
+PLAG=$A_PORT
+LAG_PID=$A_PID
 REF=http://127.0.0.1:$PREF
 LAG=http://127.0.0.1:$PLAG
-# Run the binary itself (not a wrapper) so the PID is anvil's.
-spawn anvil_ref "$ANVIL" --host 127.0.0.1 --port "$PREF" --block-time 1 \
-	--silent
-REF_PID=$LASTPID
-spawn anvil_lag "$ANVIL" --host 127.0.0.1 --port "$PLAG" --block-time 1 \
-	--silent
-LAG_PID=$LASTPID
-check anvil_ref_up wait_for 20 probe "$REF"
-check anvil_lag_up wait_for 20 probe "$LAG"
 
 # 1. a synced node: reachable, a height, not syncing, peers unknown
 probe "$REF"
