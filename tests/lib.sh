@@ -5,7 +5,7 @@
 set -u
 B=${B:-build}
 case "$B" in /*) ;; *) B="$(pwd)/$B" ;; esac
-T=$(mktemp -d "${TMPDIR:-/tmp}/sxt.XXXXXX")
+T=$(mktemp -d "${TMPDIR:-/tmp}/sextant-it.XXXXXX")
 PIDS=""
 NFAIL=0
 
