@@ -295,6 +295,27 @@ eval_node(struct alert_engine *e, const struct fleet_node_view *v, uint64_t now,
 	return rc ? -ENOMEM : 0;
 }
 
+/* Mark as holding the conditions of a node (and of its group), or of a
+ * network's tip. */
+static void
+keep(struct alert_engine *e, const char *node, const char *group,
+     const char *network)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		struct cond *c = &e->c[i];
+
+		if (node && node[0] && strcmp(c->node, node) == 0)
+			c->seen = true;
+		if (group && group[0] && !c->node[0] &&
+		    c->rule == AR_DOUBLE_SIGN_RISK &&
+		    strcmp(c->group, group) == 0)
+			c->seen = true;
+		if (network && c->rule == AR_STALE_TIP &&
+		    strcmp(c->subject, network) == 0)
+			c->seen = true;
+	}
+}
+
 int
 alert_eval(struct alert_engine *e, const struct fleet_node_view *nodes,
            size_t nnodes, const struct fleet_network_view *nets, size_t nnets,
@@ -337,6 +358,27 @@ alert_eval(struct alert_engine *e, const struct fleet_node_view *nodes,
 	}
 	if (rc)
 		return rc;
+	/* A node not heard from since the commander (re)started, or a
+	 * network none of whose nodes reported yet, says nothing either way:
+	 * restored conditions stand until it does (else every restart would
+	 * resolve and re-fire them). */
+	for (i = 0, w = 0; i < nnodes; i++)
+		if (nodes[i].state == FLEET_UNKNOWN) {
+			keep(e, nodes[i].name, nodes[i].group, NULL);
+			w = 1;
+		}
+	for (i = 0; i < nnets; i++)
+		if (nets[i].tip_height == 0)
+			keep(e, NULL, NULL, nets[i].name);
+	/* a network known only from hellos is absent until one comes */
+	for (i = 0; i < e->n && w; i++) {
+		bool listed = false;
+
+		for (j = 0; j < nnets && !listed; j++)
+			listed = strcmp(nets[j].name, e->c[i].subject) == 0;
+		if (e->c[i].rule == AR_STALE_TIP && !listed)
+			e->c[i].seen = true;
+	}
 	/* what no longer holds resolves (if it fired) and is forgotten */
 	for (i = 0, w = 0; i < e->n; i++) {
 		struct cond *c = &e->c[i];

@@ -536,6 +536,71 @@ test_json_roundtrip(void)
 	}
 }
 
+static size_t
+kinds(const struct alert_list *l, enum alert_kind k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += l->v[i].kind == k;
+	return n;
+}
+
+/* After a restart the fleet has not heard from anyone: the restored
+ * conditions neither resolve nor fire again until nodes report. */
+static void
+test_engine_restart_grace(void)
+{
+	struct alert_conf c;
+	struct alert_engine *e, *e2;
+	struct alert_list l = {0};
+	struct fleet_node_view v[2];
+	struct fleet_network_view net;
+	char *buf = NULL;
+	size_t len, bad;
+
+	alert_conf_defaults(&c);
+	for (int i = 0; i < AR__COUNT; i++)
+		c.rule[i].for_ms = 0;
+	memset(v, 0, sizeof(v));
+	memset(&net, 0, sizeof(net));
+	snprintf(v[0].name, sizeof(v[0].name), "val1");
+	snprintf(v[1].name, sizeof(v[1].name), "val2");
+	snprintf(v[0].network, sizeof(v[0].network), "main");
+	snprintf(v[1].network, sizeof(v[1].network), "main");
+	snprintf(net.name, sizeof(net.name), "main");
+	net.stale = true;
+	net.tip_height = 100;
+	v[0].state = FLEET_DOWN;
+	v[1].state = FLEET_UP;
+	e = alert_engine_new(&c);
+	CHECK(alert_eval(e, v, 2, &net, 1, T0, &l) == 0);
+	CHECK_EQ_INT(kinds(&l, ALERT_FIRE), 2); /* node_down, stale_tip */
+	CHECK(alert_engine_export(e, &buf, &len) == 0);
+	alert_engine_free(e);
+
+	e2 = alert_engine_new(&c);
+	CHECK(alert_engine_import(e2, buf, len, &bad) == 0 && bad == 0);
+	free(buf);
+	/* fresh commander: nobody heard from, no networks yet */
+	v[0].state = v[1].state = FLEET_UNKNOWN;
+	alert_list_clear(&l);
+	CHECK(alert_eval(e2, v, 2, NULL, 0, T0 + 1000, &l) == 0);
+	CHECK_EQ_INT(l.n, 0);
+	/* val1 reports down again: no second fire */
+	v[0].state = FLEET_DOWN;
+	CHECK(alert_eval(e2, v, 2, NULL, 0, T0 + 2000, &l) == 0);
+	CHECK_EQ_INT(l.n, 0);
+	/* everyone reported, the network tip moved on: both resolve */
+	v[0].state = v[1].state = FLEET_UP;
+	net.stale = false;
+	CHECK(alert_eval(e2, v, 2, &net, 1, T0 + 3000, &l) == 0);
+	CHECK_EQ_INT(kinds(&l, ALERT_RESOLVE), 2);
+	CHECK_EQ_INT(l.n, 2);
+	alert_list_free(&l);
+	alert_engine_free(e2);
+}
+
 int
 main(void)
 {
@@ -548,5 +613,6 @@ main(void)
 	RUN(test_lost_resolve_and_removed_channel);
 	RUN(test_export_import);
 	RUN(test_json_roundtrip);
+	RUN(test_engine_restart_grace);
 	return TEST_END();
 }
