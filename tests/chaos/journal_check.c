@@ -8,8 +8,9 @@
  *     nodes or twice by the same one (DOUBLE);
  *   - no signature below the validator's own high-water mark, in journal
  *     order: appends are serialised by flock(), so the order of the lines
- *     is the order of the signatures (REGRESSION; at the mark it is a
- *     DOUBLE);
+ *     is the order of the signatures, except for a node frozen between
+ *     deciding and appending, which its wall_ms shows (REGRESSION; at the
+ *     mark it is a DOUBLE);
  *   - no signature at or below a watermark given by the test (BELOW);
  *   - no line it cannot read (MALFORMED): a line it skipped could hide a
  *     double sign.
@@ -392,7 +393,8 @@ cmp_addr_height(const void *a, const void *b)
 struct result {
 	long malformed;
 	size_t doubles;     /* (address, height) pairs signed more than once */
-	size_t regressions; /* at or below the address's high-water mark */
+	size_t regressions; /* below the address's high-water mark */
+	size_t late;        /* below it, but decided before it was set */
 	size_t below;       /* at or below a given watermark */
 	size_t gaps, missing;
 	bool failover_seen;
@@ -427,33 +429,53 @@ check_doubles(struct sig **by, struct result *res)
 	}
 }
 
+/*
+ * A signature below the address's high-water mark is a regression when it
+ * was decided (its wall_ms) no earlier than the signature that set the
+ * mark.  One decided earlier and appended later (its node froze between
+ * the two) is not: at the time it was made the mark was lower.
+ */
 static void
 check_regressions(struct result *res)
 {
-	uint64_t high[MAX_NODES];
+	uint64_t high[MAX_NODES], high_wall[MAX_NODES];
 	size_t high_line[MAX_NODES];
 	bool seen[MAX_NODES] = {false};
 
 	for (size_t i = 0; i < nsigs; i++) {
 		const struct sig *s = &sigs[i];
+		int a = s->vaddr;
 
 		/* Equal heights are doubles, reported as such. */
-		if (seen[s->vaddr] && s->height < high[s->vaddr]) {
+		if (seen[a] && s->height < high[a] &&
+		    s->wall_ms >= high_wall[a]) {
 			res->regressions++;
 			if (res->regressions <= SHOW_MAX)
 				printf("REGRESSION #%" PRIu64
-				       " by %s (line %zu): address %s had "
-				       "signed #%" PRIu64 " (line %zu)\n",
+				       " by %s (line %zu, %" PRIu64
+				       "): address %s had signed #%" PRIu64
+				       " (line %zu, %" PRIu64 ")\n",
 				       s->height, nodes[s->node].name, s->line,
-				       addrs[s->vaddr], high[s->vaddr],
-				       high_line[s->vaddr]);
+				       s->wall_ms, addrs[a], high[a],
+				       high_line[a], high_wall[a]);
 			continue;
 		}
-		if (seen[s->vaddr] && s->height == high[s->vaddr])
+		if (seen[a] && s->height < high[a]) {
+			res->late++;
+			if (!quiet && res->late <= SHOW_MAX)
+				printf("late: #%" PRIu64 " by %s (line %zu) "
+				       "decided at %" PRIu64
+				       ", before #%" PRIu64 " (line %zu)\n",
+				       s->height, nodes[s->node].name, s->line,
+				       s->wall_ms, high[a], high_line[a]);
 			continue;
-		seen[s->vaddr] = true;
-		high[s->vaddr] = s->height;
-		high_line[s->vaddr] = s->line;
+		}
+		if (seen[a] && s->height == high[a])
+			continue;
+		seen[a] = true;
+		high[a] = s->height;
+		high_wall[a] = s->wall_ms;
+		high_line[a] = s->line;
 	}
 }
 
@@ -689,10 +711,10 @@ main(int argc, char **argv)
 	     res.below == 0 && !res.failover_fail && !res.liveness_fail;
 	printf("SUMMARY result=%s signatures=%zu nodes=%d addresses=%d "
 	       "double_signs=%zu regressions=%zu below_watermark=%zu "
-	       "malformed=%ld gaps=%zu missing=%zu",
+	       "malformed=%ld gaps=%zu missing=%zu late=%zu",
 	       ok ? "ok" : "fail", nsigs, nnodes, naddrs, res.doubles,
-	       res.regressions, res.below, res.malformed, res.gaps,
-	       res.missing);
+	       res.regressions, res.below, res.malformed, res.gaps, res.missing,
+	       res.late);
 	if (have_failed) {
 		if (res.failover_seen)
 			printf(" failover_ms=%" PRIu64, res.failover_ms);

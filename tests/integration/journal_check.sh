@@ -113,7 +113,20 @@ jc two_validators_ok 0 "result=ok addresses=2 double_signs=0 regressions=0" \
 } >"$T/regress"
 jc regression 1 "double_signs=0 regressions=1" "$T/regress"
 check regression_says out_has regression \
-	"^REGRESSION #501 by val2 (line 4): address $A had signed #505 (line 3)"
+	"^REGRESSION #501 by val2 (line 4, 1700000003000): address $A had signed #505 (line 3, 1700000002000)"
+# A node frozen between deciding and appending: #503 was decided at 1.5 s,
+# before #505 was, and lands after it.  Late, not a regression.
+{
+	echo "500 0 3 $A val1 1700000000000"
+	echo "502 0 3 $A val1 1700000001000"
+	echo "505 0 3 $A val2 1700000002000"
+	echo "503 0 3 $A val1 1700000001500"
+	echo "506 0 3 $A val2 1700000004000"
+} >"$T/late"
+jc late_append_ok 0 "result=ok double_signs=0 regressions=0 late=1" "$T/late"
+# ...but a late line that repeats a height is still a double
+echo "505 0 3 $A val1 1700000001600" >>"$T/late"
+jc late_append_double 1 "double_signs=1 regressions=0 late=2" "$T/late"
 
 # 7. Watermarks: a height, a file with node and time rules.
 seq_lines 600 610 $A val1 1700000000000 >"$T/wm"
