@@ -14,13 +14,18 @@
 # >= 10,000 heartbeats/s with p99 < 20 ms; 1,000 pilots at 1 Hz under 10 %
 # of one core.  Exits 1 if a request failed or a run could not be set up.
 #
+# loadgen speaks nng's SP-over-TCP framing itself on one epoll thread
+# (BENCH_TRANSPORT=raw, the default), so the generator takes a fraction of
+# the CPU an nng client would and leaves the two cores to the commander;
+# BENCH_TRANSPORT=nng uses nng req0 contexts as the pilot does.
+#
 # Environment: B (build dir), BENCH_PILOTS, BENCH_SECONDS (10),
 # BENCH_OUTSTANDING (32), BENCH_CONNS (default: one per pilot),
 # BENCH_CONTEXTS (the commander's `contexts`, default 16 as shipped),
 # BENCH_RATE_PILOTS (1000), BENCH_RATE_SECONDS (30), KEEP_TMP=1 keeps the
 # temp dir (logs, keys).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # a directory of our own: other tools sweep stale /tmp/sxt.* test dirs
 TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/sextant-bench.XXXXXX") || exit 1
 export TMPDIR
@@ -31,6 +36,7 @@ PILOTS=${BENCH_PILOTS:-"100 1000 10000"}
 SECS=${BENCH_SECONDS:-10}
 OUTSTANDING=${BENCH_OUTSTANDING:-32}
 CONTEXTS=${BENCH_CONTEXTS:-16}
+TRANSPORT=${BENCH_TRANSPORT:-raw}
 RATE_PILOTS=${BENCH_RATE_PILOTS:-1000}
 RATE_SECS=${BENCH_RATE_SECONDS:-30}
 FAILED=0
@@ -107,7 +113,7 @@ run() {
 	shift 2
 	start_commander "$n" || { FAILED=1; return; }
 	line=$("$T/loadgen" run -u "$CURL" -C "$T/commander.key.pub" \
-		-k "$T/pilots.keys" -n "$n" -m "$mode" -p "$CPID" "$@" \
+		-k "$T/pilots.keys" -n "$n" -m "$mode" -p "$CPID" -T "$TRANSPORT" "$@" \
 		2>"$T/loadgen.$n.$mode.err")
 	rc=$?
 	stop_commander
@@ -134,7 +140,7 @@ run() {
 echo "bench-commander: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' \
 	/proc/cpuinfo | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "throughput: $OUTSTANDING requests in flight, ${SECS}s measured after" \
-	"1s warm-up; commander contexts = $CONTEXTS"
+	"1s warm-up; commander contexts = $CONTEXTS; loadgen transport $TRANSPORT"
 HDR=$(printf '%6s  %-10s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s' \
 	pilots mode conns infl hb/s p50_ms p99_ms max_ms errors cmd_cpu \
 	rss_mb lg_cpu)

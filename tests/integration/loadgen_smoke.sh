@@ -4,7 +4,8 @@
 # sextant-commander with fewer contexts than pilots and several pilots per
 # connection.  Every request must be answered with a reply that opens
 # (env_open_reply: right key, bound to its request), decodes and says ok;
-# the commander must drop nothing.  Then the 1 Hz-style scheduler keeps its
+# the commander must drop nothing.  Both of loadgen's transports: nng req0
+# contexts sharing connections, and nng's SP framing written by hand.  Then the 1 Hz-style scheduler keeps its
 # rate, and a loadgen holding the wrong commander key is refused (no reply)
 # and reports it, so the checks above can fail.
 . tests/lib.sh
@@ -42,21 +43,31 @@ field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # between LO HI VALUE
 between() { [ "$3" -ge "$1" ] && [ "$3" -le "$2" ]; }
 
-# 20 pilots over 5 connections, all 20 in flight at once on 4 contexts
-out=$("$LG" run -u "$URL" -C "$T/commander.key.pub" -k "$T/pilots.keys" \
-	-m throughput -o 20 -c 5 -s 2 -w 0.5 -t 5000 -p "$CPID" 2>"$T/lg1.err")
-rc=$?
-echo "throughput: $out"
-check throughput_exit_0 test "$rc" = 0
-check throughput_every_hello_ok test "$(field hello_ok "$out")" = 20
-check throughput_no_errors test "$(field errors "$out")" = 0
-check throughput_no_open_failures test "$(field open "$out")" = 0
-check throughput_answered between 100 100000000 "$(field ok "$out")"
-check throughput_cpu_sampled test -n "$(field cmd_cpu_pct "$out")"
+# throughput NAME loadgen-args...: every request answered, opened, ok
+throughput() {
+	_n=$1
+	shift
+	out=$("$LG" run -u "$URL" -C "$T/commander.key.pub" \
+		-k "$T/pilots.keys" -m throughput -s 2 -w 0.5 -t 5000 \
+		-p "$CPID" "$@" 2>"$T/$_n.err")
+	rc=$?
+	echo "$_n: $out"
+	check "${_n}_exit_0" test "$rc" = 0
+	check "${_n}_every_hello_ok" test "$(field hello_ok "$out")" = 20
+	check "${_n}_no_errors" test "$(field errors "$out")" = 0
+	check "${_n}_no_open_failures" test "$(field open "$out")" = 0
+	check "${_n}_answered" between 100 100000000 "$(field ok "$out")"
+	check "${_n}_cpu_sampled" test -n "$(field cmd_cpu_pct "$out")"
+}
+# nng req0 as the pilot uses it: 4 pilots' contexts share each of 5
+# connections, all 20 in flight at once on the commander's 4 contexts
+throughput nng_shared -T nng -c 5 -o 20
+# nng's wire format by hand, a connection per pilot
+throughput raw -T raw -o 20
 
 # each pilot at 2 Hz, spread evenly: 20 * 2 * 2 s = 80 in the window
 out=$("$LG" run -u "$URL" -C "$T/commander.key.pub" -k "$T/pilots.keys" \
-	-m rate -r 2 -s 2 -w 0.5 -t 5000 2>"$T/lg2.err")
+	-m rate -r 2 -s 2 -w 0.5 -t 5000 2>"$T/rate.err")
 rc=$?
 echo "rate: $out"
 check rate_exit_0 test "$rc" = 0
@@ -71,7 +82,7 @@ check commander_registered_all test "$(grep -c 'pilot lg-0000[0-9]* registered' 
 
 # the wrong commander key: sealed for someone else, refused without reply
 out=$("$LG" run -u "$URL" -C "$T/other.key.pub" -k "$T/pilots.keys" -n 4 \
-	-m throughput -o 4 -s 0.5 -w 0 -t 300 2>"$T/lg3.err")
+	-m throughput -o 4 -s 0.5 -w 0 -t 300 2>"$T/wrong.err")
 rc=$?
 echo "wrong key: $out"
 check wrong_key_exit_1 test "$rc" = 1
@@ -82,5 +93,5 @@ check commander_counts_auth_drops wait_for 5 log_has "$C" \
 	"dropped request from 127\.0\.0\.1:[0-9]*: auth"
 
 check commander_still_alive kill -0 "$CPID"
-[ -n "${VERBOSE:-}" ] && cat "$C" "$T"/lg*.err
+[ -n "${VERBOSE:-}" ] && cat "$C" "$T"/*.err
 finish
