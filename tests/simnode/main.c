@@ -44,7 +44,8 @@ usage(FILE *f)
 	    "  --network ID         chain id / chain name / chain (per "
 	    "family)\n"
 	    "  --peers N            peer count reported (default 8)\n"
-	    "  --catchup-rate R     blocks/s when behind (default 50)\n"
+	    "  --catchup-rate R     blocks/s when behind (default 50, or 5x\n"
+	    "                       the block rate if faster)\n"
 	    "  --session-blocks K   \"Running session N.\" every K blocks "
 	    "(30)\n"
 	    "  --finality-lag N     finalized = best - N (default 2)\n"
@@ -151,6 +152,8 @@ route(const struct sn_req *req, bool control, struct sn_resp *resp)
 {
 	const char *path = req->path;
 
+	/* Answer with the chain as of now, not as of the last wakeup. */
+	sn_chain_tick(sn_wall_ms(), sn_mono_ms());
 	if (strncmp(path, "/_sim", 5) == 0 &&
 	    (path[5] == '/' || path[5] == '\0')) {
 		sn_control(path + 5, req, resp);
@@ -191,7 +194,7 @@ main(int argc, char **argv)
 	sn.name = "simnode";
 	sn.genesis_ms = DEFAULT_GENESIS;
 	sn.block_ms = 1000;
-	sn.catchup_rate = 50;
+	sn.catchup_rate = -1; /* default below, from the block time */
 	sn.session_blocks = 30;
 	sn.finality_lag = 2;
 	sn.peers = 8;
@@ -303,6 +306,13 @@ main(int argc, char **argv)
 		    flavour);
 	if (sn.network == NULL)
 		sn.network = sn.ops->default_network;
+	/* By default catch up at 50 blocks/s, or 5 times the block rate
+	 * when that is faster, so a node can always get back to the tip. */
+	if (sn.catchup_rate < 0) {
+		sn.catchup_rate = 5000.0 / (double)sn.block_ms;
+		if (sn.catchup_rate < 50)
+			sn.catchup_rate = 50;
+	}
 	if ((sn.rpcuser == NULL) != (sn.rpcpassword == NULL))
 		die("--rpcuser and --rpcpassword go together");
 	if (strlen(sn.name) > 60)

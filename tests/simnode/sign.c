@@ -308,7 +308,7 @@ sn_sign_height(uint64_t h)
 	           "\xf0\x9f\x8e\x81 Prepared block for proposing at %" PRIu64
 	           " (0 ms) [hash: 0x%s; parent_hash: 0x%.4s\xe2\x80\xa6%s; "
 	           "extrinsics (1): [0x%.4s\xe2\x80\xa6%s]]",
-	           h, full, sb, sb + 60, sb + 4, sb + 56);
+	           h, full, sb, sb + 60, sb + 4, sb + 60);
 }
 
 size_t
