@@ -6,8 +6,9 @@
 #   - throughput: BENCH_OUTSTANDING requests in flight, as fast as the
 #     commander answers, for N = BENCH_PILOTS (100 1000 10000), one TCP
 #     connection per pilot as in a real fleet;
-#   - rate: BENCH_RATE_PILOTS pilots at 1 Hz each, spread evenly, for
-#     BENCH_RATE_SECONDS.
+#   - rate: each PILOTS:HZ of BENCH_RATE ("1000:1 10000:0.1": the issue's
+#     1,000 pilots at 1 Hz, and 10,000 at the default 10 s interval), the
+#     heartbeats spread evenly, for BENCH_RATE_SECONDS.
 # The commander's CPU (utime+stime deltas of /proc/PID/stat) and RSS
 # (VmRSS, VmHWM of /proc/PID/status) are sampled by loadgen over exactly the
 # measured window.  Prints a table and the verdict on the issue's goals:
@@ -22,7 +23,7 @@
 # Environment: B (build dir), BENCH_PILOTS, BENCH_SECONDS (10),
 # BENCH_OUTSTANDING (32), BENCH_CONNS (default: one per pilot),
 # BENCH_CONTEXTS (the commander's `contexts`, default 16 as shipped),
-# BENCH_RATE_PILOTS (1000), BENCH_RATE_SECONDS (30), KEEP_TMP=1 keeps the
+# BENCH_RATE, BENCH_RATE_SECONDS (30), KEEP_TMP=1 keeps the
 # temp dir (logs, keys).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -37,7 +38,7 @@ SECS=${BENCH_SECONDS:-10}
 OUTSTANDING=${BENCH_OUTSTANDING:-32}
 CONTEXTS=${BENCH_CONTEXTS:-16}
 TRANSPORT=${BENCH_TRANSPORT:-raw}
-RATE_PILOTS=${BENCH_RATE_PILOTS:-1000}
+RATES=${BENCH_RATE:-"1000:1 10000:0.1"}
 RATE_SECS=${BENCH_RATE_SECONDS:-30}
 FAILED=0
 
@@ -48,8 +49,10 @@ for f in sextant-commander sextant bench/loadgen; do
 done
 
 # One descriptor per pilot connection on each side, plus nng's own.
-max=$RATE_PILOTS
-for n in $PILOTS; do [ "$n" -gt "$max" ] && max=$n; done
+max=1
+for n in $PILOTS ${RATES:+$(echo "$RATES" | sed 's/:[^ ]*//g')}; do
+	[ "$n" -gt "$max" ] && max=$n
+done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((max + 256)) ]; then
 	echo "bench_commander: need $((max + 256)) file descriptors," \
@@ -105,7 +108,6 @@ stop_commander() {
 # field NAME LINE: the value of NAME=... in a loadgen summary line
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
-ROWS=""
 # run N MODE loadgen-args...
 run() {
 	n=$1
@@ -125,15 +127,15 @@ run() {
 		return
 	fi
 	[ "$rc" = 0 ] || FAILED=1
-	row=$(printf '%6s  %-10s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s' \
+	[ "$mode" = rate ] && mode="rate@$(field hz "$line")Hz"
+	row=$(printf '%6s  %-11s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s' \
 		"$n" "$mode" "$(field conns "$line")" \
 		"$(field outstanding "$line")" "$(field hb_per_s "$line")" \
 		"$(field p50_ms "$line")" "$(field p99_ms "$line")" \
-		"$(field max_ms "$line")" "$(field errors "$line")" \
+		"$(field max_ms "$line")" \
+		"$(($(field errors "$line") + $(field late "$line")))" \
 		"$(field cmd_cpu_pct "$line")" "$(field cmd_rss_mb "$line")" \
 		"$(field loadgen_cpu_pct "$line")")
-	ROWS="$ROWS$row
-"
 	echo "$row"
 }
 
@@ -141,7 +143,7 @@ echo "bench-commander: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' \
 	/proc/cpuinfo | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "throughput: $OUTSTANDING requests in flight, ${SECS}s measured after" \
 	"1s warm-up; commander contexts = $CONTEXTS; loadgen transport $TRANSPORT"
-HDR=$(printf '%6s  %-10s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s' \
+HDR=$(printf '%6s  %-11s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s' \
 	pilots mode conns infl hb/s p50_ms p99_ms max_ms errors cmd_cpu \
 	rss_mb lg_cpu)
 echo "$HDR"
@@ -149,8 +151,10 @@ for n in $PILOTS; do
 	run "$n" throughput -s "$SECS" -w 1 -o "$OUTSTANDING" \
 		${BENCH_CONNS:+-c "$BENCH_CONNS"}
 done
-run "$RATE_PILOTS" rate -r 1 -s "$RATE_SECS" -w 2 \
-	${BENCH_CONNS:+-c "$BENCH_CONNS"}
+for r in $RATES; do
+	run "${r%%:*}" rate -r "${r#*:}" -s "$RATE_SECS" -w 2 \
+		${BENCH_CONNS:+-c "$BENCH_CONNS"}
+done
 
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" \
@@ -161,7 +165,7 @@ awk '
 	v["mode"] == "throughput" { seen_tp = 1 }
 	v["mode"] == "throughput" && v["hb_per_s"] + 0 >= 10000 &&
 	    v["p99_ms"] + 0 < 20 && v["errors"] == 0 { tp = tp " " v["pilots"] }
-	v["mode"] == "rate" {
+	v["mode"] == "rate" && v["hz"] + 0 == 1 {
 		rn = v["pilots"]
 		rate = v["cmd_cpu_pct"]
 		rok = (rate + 0 < 10 && v["errors"] + v["late"] == 0)

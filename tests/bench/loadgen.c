@@ -1229,14 +1229,15 @@ cmd_run(struct gen *g, const struct run_opts *o)
 		ccpu = 100.0 * (double)(c1.ticks - c0.ticks) /
 		       (double)sysconf(_SC_CLK_TCK) / wall;
 
-	printf("mode=%s transport=%s pilots=%u conns=%u outstanding=%u "
+	printf("mode=%s transport=%s pilots=%u conns=%u outstanding=%u hz=%g "
 	       "seconds=%.1f "
 	       "hello_ok=%" PRIu64 " sent=%" PRIu64 " ok=%" PRIu64
 	       " hb_per_s=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f "
 	       "max_ms=%.2f errors=%" PRIu64,
 	       g->mode == MODE_RATE ? "rate" : "throughput",
 	       g->transport == TR_RAW ? "raw" : "nng", g->n, g->conns,
-	       g->mode == MODE_RATE ? 0 : g->outstanding, wall,
+	       g->mode == MODE_RATE ? 0 : g->outstanding,
+	       g->mode == MODE_RATE ? o->rate_hz : 0, wall,
 	       (uint64_t)atomic_load(&g->hello_ok),
 	       (uint64_t)atomic_load(&g->sent), (uint64_t)atomic_load(&g->ok),
 	       (double)atomic_load(&g->ok) / wall, pct_ms(g->samples, n, 0.50),
