@@ -15,6 +15,24 @@
  * as EV_ALERT events.
  *
  * Thread-safe: the main loop ticks while the API reads and edits.
+ *
+ * Wiring it into the commander:
+ *   conf.h: `struct alerts_conf alerts;` in struct commander_conf.
+ *   conf.c: ALERT_CONF_GLUE(cmdr_alerts, struct commander_conf, alerts),
+ *     ALERT_CONF_SECTION_ROWS(cmdr_alerts), in commander_sections[], and
+ *     alert_conf_finish(&c->alerts, c->path, err, errlen) in the finish
+ *     step; sodium_memzero it in the free.
+ *   main.c: alerts_new(&(struct alerts_params){ &cfg->alerts, store, fleet,
+ *     log_cb, NULL }, &alerts, err, n) with log_cb mapping levels onto
+ *     log_warnx/log_info/log_debug; alerts_tick(alerts, clock_wall_ms())
+ *     every second after fleet_tick; alerts_free before store_close.
+ *   API: GET /api/v1/alerts -> alerts_json; POST /api/v1/alerts/test
+ *     {"channel"?} -> alerts_test (202 {"id"} or 404);
+ *     GET /api/v1/alerts/messages/{id} -> alerts_message_state;
+ *     GET/POST/DELETE /api/v1/silences[/{id}] -> alerts_silences,
+ *     alerts_silence_parse + alerts_silence_add (400 with the error text),
+ *     alerts_silence_del (404).  CLI: `sextant alert test [CHANNEL]`,
+ *     `sextant silence add|list|rm`.
  */
 #ifndef SEXTANT_COMMANDER_ALERTS_H
 #define SEXTANT_COMMANDER_ALERTS_H
