@@ -208,6 +208,15 @@ main(int argc, char **argv)
 				if (from < 0 || !(p->revents &
 				                  (POLLIN | POLLHUP | POLLERR)))
 					continue;
+				/* A silent link delivers nothing, not even
+				 * what a closing peer left in the buffer. */
+				if (m == BLACKHOLE) {
+					if (p->revents & (POLLHUP | POLLERR)) {
+						close_pair(&pairs[i]);
+						break;
+					}
+					continue;
+				}
 				r = read(from, buf, sizeof(buf));
 				if (r <= 0 || write(to, buf, (size_t)r) != r) {
 					close_pair(&pairs[i]);
