@@ -292,13 +292,15 @@ tf_apply() {
 }
 
 # Sections the examples render for daemon features whose config is still
-# being written (the supervise backend and the local HTTP endpoint in the
-# pilot; the API and the [node NAME] inventory in the commander).  While a
+# being written (the API, the [node NAME] inventory and the [group NAME]
+# failover settings in the commander).  While a
 # daemon does not know one of these sections at all, the check drops it and
 # says SKIP; once the daemon knows it, every key in it is checked.  Any
 # other unknown section or key is a FAIL.
-PENDING_PILOT="supervise http"
-PENDING_COMMANDER="api node"
+PENDING_PILOT=""
+PENDING_COMMANDER="api node group"
+SKIPPED_PILOT=""
+SKIPPED_COMMANDER=""
 
 # daemon_check TESTNAME PROGRAM DIR ENVFILE PENDING: `PROGRAM -n` on
 # DIR/check.ini with ENVFILE's environment
@@ -319,6 +321,10 @@ daemon_check() {
 			;;
 		esac
 		echo "SKIP $_n [$_sec]: $(basename "$_prog") has no such section yet"
+		case $_prog in
+		*-pilot) SKIPPED_PILOT="$SKIPPED_PILOT $_sec" ;;
+		*) SKIPPED_COMMANDER="$SKIPPED_COMMANDER $_sec" ;;
+		esac
 		# drop every [sec] / [sec NAME] section, up to the next header
 		awk -v s="$_sec" '/^\[/ { skip = ($0 ~ "^\\[" s "( [^]]*)?\\]$") } !skip' \
 			"$_dir/check.ini" >"$_dir/check.tmp" && mv "$_dir/check.tmp" "$_dir/check.ini"
@@ -332,6 +338,7 @@ daemon_check() {
 check_pilot() {
 	sed -e "s#^key = /etc/sextant/pilot.key\$#key = $KEYS/$1.key#" \
 		-e "s#^state_dir = .*#state_dir = $T/state/$1#" \
+		-e "s#^key_source = .*#key_source = $KEYS/consensus.json#" \
 		"$2/pilot.ini" >"$2/check.ini"
 	mkdir -p "$T/state/$1"
 	daemon_check "tf_pilot_ini_accepted $1" "$T/bin/sextant-pilot" "$2" \
@@ -362,7 +369,11 @@ validator_hosts           = { primary = "192.0.2.21", secondary = "192.0.2.22" }
 sentry_hosts              = ["192.0.2.31", "192.0.2.32"]
 local_bin_dir             = "$T/bin"
 references                = ["https://rpc.example.net", "https://rpc2.example.net"]
+enable_signer             = true
+validator_extra_sections  = { signer = { doppelganger_blocks = "5" }, policy = { dry_run = "yes" } }
 EOF
+# the consensus key the validators' [signer] takes (a stand-in, 0600)
+(umask 077 && echo '{}' >"$KEYS/consensus.json")
 if tf_apply ha "$T/ha/examples/cosmos-validator-ha"; then
 	pass tf_apply_cosmos_validator_ha
 	H="$T/ha/examples/cosmos-validator-ha"
@@ -379,7 +390,18 @@ if tf_apply ha "$T/ha/examples/cosmos-validator-ha"; then
 		check "tf_unit_restart_always $n" grep -qx 'Restart=always' \
 			"$T/ha-out/$n/sextant-pilot.service"
 	done
+	for n in val-a-1 val-a-2; do
+		check "tf_validator_signer $n" sh -c "grep -qx 'backend = keyswap' '$T/ha-out/$n/pilot.ini' &&
+			grep -qx 'mode = lease' '$T/ha-out/$n/pilot.ini' &&
+			grep -qx 'key_target = /home/gaia/.gaia/config/priv_validator_key.json' '$T/ha-out/$n/pilot.ini' &&
+			grep -qx 'doppelganger_blocks = 5' '$T/ha-out/$n/pilot.ini' &&
+			grep -qx 'dry_run = yes' '$T/ha-out/$n/pilot.ini'"
+		check "tf_validator_writes_node_home $n" grep -q \
+			'^ReadWritePaths=.* /home/gaia/.gaia$' "$T/ha-out/$n/sextant-pilot.service"
+	done
+	check tf_sentry_no_signer sh -c "! grep -q '^\[signer\]' '$T/ha-out/sentry-1/pilot.ini'"
 	check_commander commander "$T/ha-out/commander"
+	check tf_commander_group_mode sh -c "grep -A1 -x '\[group val-a\]' '$T/ha-out/commander/commander.ini' | grep -qx 'mode = lease'"
 	check_scripts commander "$T/ha-out/commander"
 	C="$T/ha-out/commander"
 	# authorized_pilots: exactly the four pilots' public lines
@@ -418,6 +440,8 @@ if tf_apply sa "$T/sa/examples/standalone-monitor"; then
 	check tf_standalone_no_commander sh -c "! grep -q '^\[commander\]' '$O/pilot.ini'"
 	check tf_standalone_reference grep -qx 'url = https://aleph.example.net' "$O/pilot.ini"
 	check tf_standalone_docker_target sh -c "grep -qx 'backend = docker' '$O/pilot.ini' && grep -qx 'target = aleph-node' '$O/pilot.ini'"
+	check tf_standalone_monitor_policy sh -c "grep -qx 'check_interval = 60s' '$O/pilot.ini' &&
+		grep -qx 'moderate_lag = 20' '$O/pilot.ini' && grep -qx 'severe_lag = 100' '$O/pilot.ini'"
 	check tf_standalone_docker_group grep -qx 'SupplementaryGroups=docker' "$O/sextant-pilot.service"
 	check tf_standalone_not_root grep -qx 'User=sextant' "$O/sextant-pilot.service"
 else
@@ -448,6 +472,8 @@ module "cmd" {
   node_command      = "/usr/local/bin/my-height"
   supervise_backend = "process"
   supervise_target  = "mynode"
+  supervise_command = "/usr/local/bin/mynode"
+  supervise_args    = ["--home", "/var/lib/my node"]
   install_from      = "source"
   source_url        = "https://git.example.net/sextant.git"
 }
@@ -548,5 +574,157 @@ refused short_token 'api_token = "short"' 'api_token: at least 16' \
 	sextant-commander-files commander_ini
 refused etcd_not_yet 'etcd_endpoints = ["http://127.0.0.1:2379"]' \
 	'no etcd HA yet' sextant-commander-files commander_ini
+
+# --- 5. install.sh, run for real in a scratch root --------------------------------
+# The rendered scripts with every path under $R: packages (all present
+# here), the key made by keygen, the -n check as the service user, the
+# files with their modes, idempotence, and bad configs refused.
+R="$T/root"
+if [ -d /run/systemd/system ]; then
+	echo "SKIP tf_install_sh: systemd runs here and the scripts would call systemctl"
+	finish
+elif [ "$(id -u)" != 0 ]; then
+	echo "SKIP tf_install_sh: needs root (chown, runuser)"
+	finish
+fi
+chmod 0711 "$T" # the service user (nobody) must reach its files below
+mkdir -p "$R/usr/local/bin" "$R/etc/systemd/system" "$R/var/lib"
+cp "$T/bin/sextant" "$R/usr/local/bin/sextant"
+# install_bin NAME SKIPPED: the daemon, or while it lacks sections that the
+# checks above skipped, a wrapper that drops them from what -n reads
+install_bin() {
+	if [ -z "$2" ]; then
+		cp "$T/bin/$1" "$R/usr/local/bin/$1"
+		return
+	fi
+	cp "$T/bin/$1" "$R/usr/local/bin/$1.real"
+	alt=$(echo $2 | tr ' ' '|')
+	cat >"$R/usr/local/bin/$1" <<EOF
+#!/bin/sh
+if [ "\$1" = -n ] && [ "\$2" = -f ]; then
+	awk '/^\\[/ { skip = (\$0 ~ "^\\\\[($alt)( [^]]*)?\\\\]\$") } !skip' "\$3" >"\$3.x" &&
+		exec "$R/usr/local/bin/$1.real" -n -f "\$3.x"
+fi
+exec "$R/usr/local/bin/$1.real" "\$@"
+EOF
+	chmod 0755 "$R/usr/local/bin/$1"
+}
+install_bin sextant-pilot "$SKIPPED_PILOT"
+install_bin sextant-commander "$SKIPPED_COMMANDER"
+chmod -R go+rX "$R"
+
+mkdir -p "$T/inst"
+cat >"$T/inst/main.tf" <<EOF
+module "p" {
+  source               = "$TF_DIR/modules/sextant-pilot-files"
+  node_name            = "inst-1"
+  network              = "n-1"
+  rpc_url              = "http://127.0.0.1:26657"
+  commander_url        = "tcp://127.0.0.1:7400"
+  commander_public_key = "$(cat "$KEYS/commander.key.pub")"
+  supervise_target     = "gaiad.service"
+  install_from         = "preinstalled"
+  prefix               = "$R/usr/local"
+  config_dir           = "$R/etc/sextant"
+  state_dir            = "$R/var/lib/sextant-pilot"
+  unit_dir             = "$R/etc/systemd/system"
+}
+module "c" {
+  source            = "$TF_DIR/modules/sextant-commander-files"
+  api_token         = "install-test-token-0123456789"
+  authorized_pilots = { "btc-1" = "$(cat "$KEYS/btc-1.key.pub")" }
+  inventory         = { "btc-1" = { role = "rpc", network = "main" } }
+  run_as_user       = "nobody"
+  install_from      = "preinstalled"
+  prefix            = "$R/usr/local"
+  config_dir        = "$R/etc/sextant"
+  state_dir         = "$R/var/lib/sextant-commander"
+  unit_dir          = "$R/etc/systemd/system"
+}
+output "p_sh" { value = module.p.install_script }
+output "p_ini" { value = module.p.pilot_ini }
+output "p_env" {
+  value     = module.p.env_file
+  sensitive = true
+}
+output "p_unit" { value = module.p.systemd_unit }
+output "c_sh" { value = module.c.install_script }
+output "c_ini" { value = module.c.commander_ini }
+output "c_env" {
+  value     = module.c.env_file
+  sensitive = true
+}
+output "c_pilots" { value = module.c.authorized_pilots }
+output "c_unit" { value = module.c.systemd_unit }
+EOF
+: >"$T/inst/test.tfvars"
+if ! tf_apply inst "$T/inst"; then
+	fail tf_install_sh_render "$(tail -n 20 "$T/inst.apply" | tr '\n' ' ')"
+	finish
+fi
+iout() { (cd "$T/inst" && "$TF" output -raw "$1"); }
+# stage DIR OUTPUT:FILE...: a fresh stage dir holding those outputs
+stage() {
+	_d=$1
+	shift
+	rm -rf "$_d"
+	mkdir -m 0700 "$_d"
+	for _of in "$@"; do iout "${_of%%:*}" >"$_d/${_of#*:}"; done
+}
+# run_step NAME DIR STEP: run the staged install.sh; PASS if it succeeds
+run_step() {
+	if sh "$2/install.sh" "$2" "$3" >"$2.out" 2>&1; then
+		pass "$1"
+	else
+		fail "$1" "$(tr '\n' ' ' <"$2.out")"
+	fi
+}
+E="$R/etc/sextant"
+perm() { stat -c '%a %U' "$1" 2>/dev/null; }
+
+# the pilot (systemd backend: runs as root)
+stage "$T/s1" p_sh:install.sh
+run_step tf_install_pilot_base "$T/s1" base
+check tf_install_pilot_key_0600 [ "$(perm "$E/pilot.key")" = "600 root" ]
+check tf_install_pilot_pub_printed [ "$(tail -n 1 "$T/s1.out")" = "$(cat "$E/pilot.key.pub" 2>/dev/null)" ]
+check tf_install_pilot_pub_named grep -Eqx 'sextant-ed25519 [A-Za-z0-9+/]{43}= inst-1' "$E/pilot.key.pub"
+check tf_install_stage_removed [ ! -e "$T/s1" ]
+key1=$(cat "$E/pilot.key" 2>/dev/null)
+stage "$T/s1" p_sh:install.sh
+run_step tf_install_pilot_base_again "$T/s1" base
+check tf_install_pilot_base_again_keeps_key [ "$(cat "$E/pilot.key")" = "$key1" ]
+stage "$T/s2" p_sh:install.sh p_ini:pilot.ini p_env:pilot.env p_unit:sextant-pilot.service
+cp "$T/s2/sextant-pilot.service" "$T/unit.want"
+run_step tf_install_pilot_config "$T/s2" config
+check tf_install_pilot_ini_0644 [ "$(perm "$E/pilot.ini")" = "644 root" ]
+check tf_install_pilot_env_0600 [ "$(perm "$E/pilot.env")" = "600 root" ]
+check tf_install_pilot_unit cmp -s "$R/etc/systemd/system/sextant-pilot.service" "$T/unit.want"
+# a bad value: refused, and the installed pilot.ini stays as it was
+cp "$E/pilot.ini" "$T/ini.before"
+stage "$T/s3" p_sh:install.sh p_ini:pilot.ini p_env:pilot.env p_unit:sextant-pilot.service
+sed -i 's/^interval = .*/interval = 6O/' "$T/s3/pilot.ini"
+sh "$T/s3/install.sh" "$T/s3" config >"$T/s3.out" 2>&1
+check tf_install_pilot_bad_config_refused [ $? != 0 ]
+check tf_install_pilot_bad_config_named grep -q "interval.*6O" "$T/s3.out"
+check tf_install_pilot_old_config_kept cmp -s "$E/pilot.ini" "$T/ini.before"
+
+# the commander (as nobody: the commander takes only a key it owns)
+stage "$T/c1" c_sh:install.sh
+run_step tf_install_commander_base "$T/c1" base
+check tf_install_commander_key_owner [ "$(perm "$E/commander.key")" = "600 nobody" ]
+check tf_install_commander_state_dir [ "$(perm "$R/var/lib/sextant-commander")" = "700 nobody" ]
+stage "$T/c2" c_sh:install.sh c_ini:commander.ini c_env:commander.env \
+	c_pilots:authorized_pilots c_unit:sextant-commander.service
+run_step tf_install_commander_config "$T/c2" config
+check tf_install_commander_env_0600 [ "$(perm "$E/commander.env")" = "600 root" ]
+check tf_install_commander_token_in_env grep -qx "SEXTANT_API_TOKEN='install-test-token-0123456789'" "$E/commander.env"
+check tf_install_commander_pilots grep -qxF "$(cat "$KEYS/btc-1.key.pub")" "$E/authorized_pilots"
+# authorized_pilots that do not parse: refused before anything changes
+stage "$T/c3" c_sh:install.sh c_ini:commander.ini c_env:commander.env \
+	c_pilots:authorized_pilots c_unit:sextant-commander.service
+echo "sextant-ed25519 not-a-key bad" >>"$T/c3/authorized_pilots"
+sh "$T/c3/install.sh" "$T/c3" config >"$T/c3.out" 2>&1
+check tf_install_commander_bad_pilots_refused [ $? != 0 ]
+check tf_install_commander_old_pilots_kept sh -c "! grep -q not-a-key '$E/authorized_pilots'"
 
 finish

@@ -9,6 +9,21 @@
 locals {
   bin_dir = coalesce(var.local_bin_dir, abspath("${path.module}/../../../build"))
 
+  # The pilot swaps the consensus key in on promotion and out on demotion,
+  # raising the node's signing state (the watermark) first.
+  signer = var.enable_signer ? {
+    signer = {
+      backend    = "keyswap"
+      mode       = var.failover_mode
+      key_source = var.signer_key_source
+      key_target = "${var.node_home}/config/priv_validator_key.json"
+      state_file = "${var.node_home}/data/priv_validator_state.json"
+    }
+  } : tomap({})
+  validator_sections = merge(local.signer, {
+    for s, kv in var.validator_extra_sections : s => merge(try(local.signer[s], {}), kv)
+  })
+
   nodes = merge(
     {
       "${var.validator_group}-1" = {
@@ -49,6 +64,7 @@ module "commander" {
   source_url    = var.source_url
   source_ref    = var.source_ref
 
+  interval  = var.heartbeat_interval
   api_token = var.api_token
   inventory = { for name, n in local.nodes : name => {
     role     = n.role
@@ -56,6 +72,7 @@ module "commander" {
     group    = n.group
     priority = n.priority
   } }
+  groups            = { (var.validator_group) = { mode = var.failover_mode } }
   authorized_pilots = { for name, p in module.pilot : name => p.public_line }
   extra_sections    = var.alert_sections
   environment       = var.alert_environment
@@ -80,6 +97,7 @@ module "pilot" {
   role       = each.value.role
   network    = var.network
   group      = each.value.group
+  interval   = var.heartbeat_interval
   rpc_url    = var.rpc_url
   references = var.references
 
@@ -89,5 +107,5 @@ module "pilot" {
   supervise_backend = "systemd"
   supervise_target  = var.node_unit
   read_write_paths  = each.value.role == "validator" ? [var.node_home] : []
-  extra_sections    = each.value.role == "validator" ? var.validator_extra_sections : {}
+  extra_sections    = each.value.role == "validator" ? local.validator_sections : {}
 }

@@ -110,8 +110,36 @@ variable "node_home" {
   default     = "/home/gaia/.gaia"
 }
 
+variable "heartbeat_interval" {
+  description = "How often each pilot probes its node and reports, and the heartbeat interval the commander asks for. A lease (10 s by default, [group] ttl) must outlive two of them; failover time grows with it."
+  type        = string
+  default     = "2s"
+}
+
+variable "enable_signer" {
+  description = "Let the pilots move the consensus key ([signer] keyswap): only once signer_key_source holds the validator's key on both validator servers, put there by you (Terraform never handles it). Until then the pilots supervise and report, and the node's own key setup stays as it is."
+  type        = bool
+  default     = false
+}
+
+variable "failover_mode" {
+  description = "lease: the commander fails over on its own, and a primary that loses the commander stops signing at lease expiry. ack-only: the primary never stops on its own; the commander promotes only after it acknowledges (you fence by hand if it cannot)."
+  type        = string
+  default     = "lease"
+  validation {
+    condition     = contains(["lease", "ack-only"], var.failover_mode)
+    error_message = "failover_mode: lease or ack-only."
+  }
+}
+
+variable "signer_key_source" {
+  description = "Where the validator's consensus key (priv_validator_key.json) waits on each validator server, readable by the pilot only (mode 0600, owned by root)."
+  type        = string
+  default     = "/etc/sextant/priv_validator_key.json"
+}
+
 variable "validator_extra_sections" {
-  description = "More pilot.ini sections for the two validators (signing and lease settings, restart policy)."
+  description = "More pilot.ini sections for the two validators ([policy], [budget], more [signer] keys), merged over the ones this example writes."
   type        = map(map(string))
   default     = {}
 }

@@ -22,7 +22,7 @@ module "pilot" {
   chain      = "substrate"
   role       = "rpc"
   network    = var.network
-  interval   = var.check_interval
+  interval   = var.probe_interval
   rpc_url    = var.node_rpc_url
   references = concat([var.rpc_url], var.extra_references)
 
@@ -30,5 +30,11 @@ module "pilot" {
   supervise_target  = var.container_name
   supervise_options = var.docker_host == null ? {} : { docker_host = var.docker_host }
 
-  extra_sections = length(var.policy) == 0 ? {} : { policy = var.policy }
+  extra_sections = {
+    policy = merge({
+      check_interval = var.check_interval
+      moderate_lag   = tostring(var.block_lag_moderate)
+      severe_lag     = tostring(var.block_lag_severe)
+    }, var.policy)
+  }
 }

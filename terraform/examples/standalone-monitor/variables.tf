@@ -42,9 +42,27 @@ variable "extra_references" {
 }
 
 variable "check_interval" {
-  description = "[CHECK_INTERVAL] Time between checks (the monitor's 60 seconds)."
+  description = "[CHECK_INTERVAL] How often the restart policy judges the node ([policy] check_interval; the monitor's 60 seconds)."
   type        = string
   default     = "60s"
+}
+
+variable "block_lag_moderate" {
+  description = "[BLOCK_LAG_20] Blocks behind the reference at which the node is restarted unless it is in major sync or producing blocks ([policy] moderate_lag)."
+  type        = number
+  default     = 20
+}
+
+variable "block_lag_severe" {
+  description = "[BLOCK_LAG_100] Blocks behind at which the node is restarted whatever else ([policy] severe_lag)."
+  type        = number
+  default     = 100
+}
+
+variable "probe_interval" {
+  description = "How often the pilot asks the node and the reference for their heights (more samples than checks give the sync rate and the trend)."
+  type        = string
+  default     = "10s"
 }
 
 variable "node_rpc_url" {
@@ -66,7 +84,7 @@ variable "network" {
 }
 
 variable "policy" {
-  description = "Restart policy overrides as a [policy] section, { key = value }; the keys are those `sextant-pilot -nv` prints. Empty: the pilot's defaults, which are the monitor's (lag 20 [BLOCK_LAG_20] and 100 [BLOCK_LAG_100] blocks, cooldown 300 s, stall 180 s, trend window 300 s)."
+  description = "More [policy] keys, { key = value }, as `sextant-pilot -nv` prints them: cooldown (300 s), stall (180 s), trend_window (300 s), cap_restarts, dry_run... The defaults are the monitor's."
   type        = map(string)
   default     = {}
 }

@@ -29,6 +29,7 @@ locals {
     commander_options      = var.commander_options
     api_listen             = var.api_listen
     inventory              = var.inventory
+    groups                 = var.groups
     extra_sections         = var.extra_sections
   })
 
@@ -46,6 +47,7 @@ locals {
   })
 
   install_sh = templatefile("${path.module}/templates/install.sh.tftpl", {
+    unit_dir               = var.unit_dir
     prefix                 = var.prefix
     config_dir             = var.config_dir
     state_dir              = var.state_dir

@@ -61,7 +61,7 @@ output "paths" {
     public_key        = "${local.key_path}.pub"
     authorized_pilots = local.authorized_pilots_path
     state_dir         = var.state_dir
-    systemd_unit      = "/etc/systemd/system/sextant-commander.service"
+    systemd_unit      = "${var.unit_dir}/sextant-commander.service"
     commander         = "${var.prefix}/bin/sextant-commander"
     cli               = "${var.prefix}/bin/sextant"
   }

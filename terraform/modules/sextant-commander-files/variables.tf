@@ -104,6 +104,19 @@ variable "inventory" {
   }
 }
 
+variable "groups" {
+  description = "Failover settings per validator group, rendered as [group NAME]: { NAME = { mode = \"lease\" or \"ack-only\", ttl, failover_after, ... } }. The pilots' [signer] mode must match."
+  type        = map(map(string))
+  default     = {}
+  validation {
+    condition = alltrue(flatten([for g, kv in var.groups : concat(
+      [can(regex("^[A-Za-z0-9._-]{1,63}$", g))],
+      [for k, v in kv : can(regex("^[a-z0-9_]+$", k)) && can(regex("^[^\\r\\n]*$", v))]
+    )]))
+    error_message = "groups: names of letters, digits, '.', '_', '-'; keys of [a-z0-9_]; one-line values."
+  }
+}
+
 variable "authorized_pilots" {
   description = "{ NODENAME = \"sextant-ed25519 KEY NODENAME\" }: each pilot's public line (the sextant-pilot module's public_line output)."
   type        = map(string)
@@ -220,5 +233,15 @@ variable "service_extra" {
   validation {
     condition     = alltrue([for l in var.service_extra : can(regex("^[A-Za-z]+=[^\\r\\n]*$", l))])
     error_message = "service_extra: one 'Key=value' per item."
+  }
+}
+
+variable "unit_dir" {
+  description = "Where the install script puts sextant-commander.service."
+  type        = string
+  default     = "/etc/systemd/system"
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._/-]*$", var.unit_dir))
+    error_message = "unit_dir: an absolute path."
   }
 }

@@ -10,6 +10,7 @@ module "files" {
   api_token         = local.api_token
   api_read_token    = var.api_read_token
   inventory         = var.inventory
+  groups            = var.groups
   authorized_pilots = var.authorized_pilots
   etcd_endpoints    = var.etcd_endpoints
   extra_sections    = var.extra_sections

@@ -142,6 +142,12 @@ variable "inventory" {
   default = {}
 }
 
+variable "groups" {
+  description = "Failover settings per validator group as [group NAME] sections: { NAME = { mode = \"lease\", ... } }."
+  type        = map(map(string))
+  default     = {}
+}
+
 variable "authorized_pilots" {
   description = "{ NODENAME = public line }: the pilots' public_line outputs."
   type        = map(string)

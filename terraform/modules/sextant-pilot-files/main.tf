@@ -43,6 +43,9 @@ locals {
     reference_timeout    = var.reference_timeout
     supervise_backend    = var.supervise_backend
     supervise_target     = var.supervise_target
+    supervise_command    = var.supervise_command
+    supervise_args       = var.supervise_args
+    supervise_env        = var.supervise_env
     supervise_options    = var.supervise_options
     health_port          = var.health_port
     extra_sections       = var.extra_sections
@@ -51,7 +54,7 @@ locals {
   systemd_unit = templatefile("${path.module}/templates/sextant-pilot.service.tftpl", {
     node_name         = var.node_name
     supervise_backend = var.supervise_backend
-    supervise_target  = var.supervise_target
+    supervise_target  = var.supervise_target == "" ? var.node_name : var.supervise_target
     prefix            = var.prefix
     ini_path          = local.ini_path
     env_path          = local.env_path
@@ -62,6 +65,7 @@ locals {
   })
 
   install_sh = templatefile("${path.module}/templates/install.sh.tftpl", {
+    unit_dir     = var.unit_dir
     node_name    = var.node_name
     prefix       = var.prefix
     config_dir   = var.config_dir

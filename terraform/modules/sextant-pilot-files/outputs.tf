@@ -20,6 +20,14 @@ output "pilot_ini" {
     condition     = var.chain == "command" ? var.node_command != "" : var.rpc_url != ""
     error_message = "rpc_url is required (node_command with chain = command)."
   }
+  precondition {
+    condition     = !contains(["docker", "systemd"], var.supervise_backend) || var.supervise_target != ""
+    error_message = "supervise_target: required with the docker and systemd backends (the container or the unit)."
+  }
+  precondition {
+    condition     = var.supervise_backend == "process" ? var.supervise_command != "" : (var.supervise_command == "" && length(var.supervise_args) == 0 && length(var.supervise_env) == 0)
+    error_message = "supervise_command (and args, env): required with the process backend, and only with it."
+  }
 }
 
 output "systemd_unit" {
@@ -71,7 +79,7 @@ output "paths" {
     key          = local.key_path
     public_key   = "${local.key_path}.pub"
     state_dir    = var.state_dir
-    systemd_unit = "/etc/systemd/system/sextant-pilot.service"
+    systemd_unit = "${var.unit_dir}/sextant-pilot.service"
     pilot        = "${var.prefix}/bin/sextant-pilot"
     cli          = "${var.prefix}/bin/sextant"
   }

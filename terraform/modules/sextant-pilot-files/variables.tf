@@ -172,21 +172,52 @@ variable "commander_timeout" {
 }
 
 variable "supervise_backend" {
-  description = "How the node runs: docker (a container), systemd (a unit) or process (the pilot starts it)."
+  description = "How the node runs: docker (a container), systemd (a unit), process (the pilot starts it) or none (watch only)."
   type        = string
   default     = "systemd"
   validation {
-    condition     = contains(["process", "docker", "systemd"], var.supervise_backend)
-    error_message = "supervise_backend: one of process, docker, systemd."
+    condition     = contains(["none", "process", "docker", "systemd"], var.supervise_backend)
+    error_message = "supervise_backend: one of none, process, docker, systemd."
   }
 }
 
 variable "supervise_target" {
-  description = "The container name, the systemd unit, or a label for the process."
+  description = "The container name or the systemd unit (required for docker and systemd); for process, a label (default: node_name)."
   type        = string
+  default     = ""
   validation {
-    condition     = can(regex("^[A-Za-z0-9@._:-]{1,128}$", var.supervise_target))
+    condition     = can(regex("^[A-Za-z0-9@._:-]{0,128}$", var.supervise_target))
     error_message = "supervise_target: a container, unit or label name (letters, digits, '@', '.', '_', ':', '-')."
+  }
+}
+
+variable "supervise_command" {
+  description = "process backend: the node program, an absolute path (no PATH search, no shell)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.supervise_command == "" || can(regex("^/[^\\s]*$", var.supervise_command))
+    error_message = "supervise_command: an absolute path without spaces."
+  }
+}
+
+variable "supervise_args" {
+  description = "process backend: the node's arguments, one per item, in order."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for a in var.supervise_args : can(regex("^[^\\r\\n]*$", a))])
+    error_message = "supervise_args: one line each."
+  }
+}
+
+variable "supervise_env" {
+  description = "process backend: NAME=VALUE added to the node's environment (in pilot.ini: no secrets)."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for e in var.supervise_env : can(regex("^[A-Za-z_][A-Za-z0-9_]*=[^\\r\\n]*$", e))])
+    error_message = "supervise_env: NAME=VALUE, one line each."
   }
 }
 
@@ -203,7 +234,7 @@ variable "supervise_options" {
 variable "health_port" {
   description = "Port of the pilot's /health and /metrics; always bound to 127.0.0.1 (reach it through SSH or a local Prometheus)."
   type        = number
-  default     = 7402
+  default     = 9618
   validation {
     condition     = var.health_port >= 1 && var.health_port <= 65535 && floor(var.health_port) == var.health_port
     error_message = "health_port: 1 to 65535."
@@ -211,7 +242,7 @@ variable "health_port" {
 }
 
 variable "extra_sections" {
-  description = "More INI sections, { section = { key = value } }, appended to pilot.ini: for pilot options this module does not name (restart policy, log rules)."
+  description = "More INI sections, { section = { key = value } }, appended to pilot.ini: [policy], [signer], [budget], [logrules] (keys as `sextant-pilot -nv` prints them)."
   type        = map(map(string))
   default     = {}
   validation {
@@ -323,5 +354,15 @@ variable "service_extra" {
   validation {
     condition     = alltrue([for l in var.service_extra : can(regex("^[A-Za-z]+=[^\\r\\n]*$", l))])
     error_message = "service_extra: one 'Key=value' per item."
+  }
+}
+
+variable "unit_dir" {
+  description = "Where the install script puts sextant-pilot.service."
+  type        = string
+  default     = "/etc/systemd/system"
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._/-]*$", var.unit_dir))
+    error_message = "unit_dir: an absolute path."
   }
 }

@@ -20,6 +20,9 @@ module "files" {
   commander_timeout    = var.commander_timeout
   supervise_backend    = var.supervise_backend
   supervise_target     = var.supervise_target
+  supervise_command    = var.supervise_command
+  supervise_args       = var.supervise_args
+  supervise_env        = var.supervise_env
   supervise_options    = var.supervise_options
   health_port          = var.health_port
   extra_sections       = var.extra_sections

@@ -172,14 +172,33 @@ variable "commander_timeout" {
 }
 
 variable "supervise_backend" {
-  description = "docker, systemd or process."
+  description = "docker, systemd, process or none (watch only)."
   type        = string
   default     = "systemd"
 }
 
 variable "supervise_target" {
-  description = "Container name, systemd unit or process label."
+  description = "Container name or systemd unit (process: a label)."
   type        = string
+  default     = ""
+}
+
+variable "supervise_command" {
+  description = "process backend: the node program (absolute path)."
+  type        = string
+  default     = ""
+}
+
+variable "supervise_args" {
+  description = "process backend: the node's arguments."
+  type        = list(string)
+  default     = []
+}
+
+variable "supervise_env" {
+  description = "process backend: NAME=VALUE for the node (no secrets)."
+  type        = list(string)
+  default     = []
 }
 
 variable "supervise_options" {
@@ -191,7 +210,7 @@ variable "supervise_options" {
 variable "health_port" {
   description = "Port of /health and /metrics on 127.0.0.1."
   type        = number
-  default     = 7402
+  default     = 9618
 }
 
 variable "extra_sections" {
