@@ -1,8 +1,12 @@
 /*
- * sextant-pilot: watches one node.  Every interval it probes the node and
- * its reference endpoints, logs the lag, and, when a commander is
- * configured, reports a heartbeat over the sealed channel (report.c) and
- * logs the fleet's view from the reply.  Without a commander it runs alone.
+ * sextant-pilot: watches one node.  One thread runs a short tick: the
+ * signing lease is enforced every tick (signing.c); every heartbeat
+ * interval the node is observed (check.c) and, with a commander, reported
+ * (heartbeat.c); every check interval the restart policy judges it.  The
+ * local /health and /metrics are rendered after each change (expo.c) and
+ * served from copies (httpd.c).  Without a commander it runs alone; with
+ * no config file but the Aleph Zero monitor's environment, it builds its
+ * config from that (standalone.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,33 +22,14 @@
 
 #include "common/http.h"
 #include "common/log.h"
+#include "common/prom.h"
 #include "common/util.h"
-#include "pilot/conf.h"
-#include "pilot/probe.h"
+#include "pilot/httpd.h"
+#include "pilot/pilotd.h"
 #include "pilot/report.h"
-
-#ifndef SEXTANT_VERSION
-#define SEXTANT_VERSION "0.1.0"
-#endif
+#include "pilot/standalone.h"
 
 #define DEFAULT_CONF "/etc/sextant/pilot.ini"
-
-struct pilot {
-	struct pilot_conf *cfg;
-	struct report *rep;
-	struct probe_target node;
-	struct probe_target refs[PILOT_MAX_REFS];
-	unsigned nrefs;
-
-	bool registered;
-	bool commander_ok; /* last exchange got a reply */
-	bool commander_tried;
-	uint64_t seq;
-	uint64_t last_height;
-	uint64_t height_seen_ms;
-	uint64_t fleet_ref;
-	int32_t last_refusal; /* last registration refusal, or 0 */
-};
 
 static atomic_bool stopping;
 static atomic_int stop_signal;
@@ -67,7 +52,11 @@ usage(FILE *f)
 	       "  -v         log debug messages too\n"
 	       "  -h, --help this text\n"
 	       "\n"
-	       "Without a [commander] url the pilot runs standalone.\n"
+	       "Without a [commander] url the pilot runs standalone.  With no\n"
+	       "config file (no -f, none at " DEFAULT_CONF ") and\n"
+	       "CONTAINER_NAME set, it takes the Aleph Zero monitor's\n"
+	       "variables: CONTAINER_NAME RPC_URL CHECK_INTERVAL BLOCK_LAG_20\n"
+	       "BLOCK_LAG_100 (docs/standalone.md).\n"
 	       "Signals: SIGTERM or SIGINT stop the pilot cleanly.\n"
 	       "Environment: SEXTANT_PILOT_KEY overrides [pilot] key;\n"
 	       "SEXTANT_NODE_PASSWORD overrides [node] password.\n");
@@ -158,6 +147,7 @@ targets_setup(struct pilot *p)
 	             sizeof(p->node.cookie_file));
 	util_strlcpy(p->node.command, c->node.command, sizeof(p->node.command));
 	p->node.timeout_ms = (uint32_t)c->node.timeout_ms;
+	p->has_rpc = !c->height_from_logs;
 	p->nrefs = c->reference.n;
 	for (unsigned i = 0; i < p->nrefs; i++) {
 		memset(&p->refs[i], 0, sizeof(p->refs[i]));
@@ -169,161 +159,158 @@ targets_setup(struct pilot *p)
 }
 
 static void
-probe_node(struct pilot *p, struct proto_status *st)
+view_setup(struct pilot *p)
 {
-	struct probe_result r;
-	uint64_t median = 0;
-	uint32_t answered = 0;
-
-	memset(st, 0, sizeof(*st));
-	memset(&r, 0, sizeof(r));
-	probe_run(&p->node, &r);
-	st->time_ms = clock_wall_ms();
-	/* no supervisor yet: a node that answers is a node that runs */
-	st->up = r.reachable;
-	st->reachable = r.reachable;
-	st->syncing = r.syncing;
-	st->height = r.height;
-	util_strlcpy(st->tip_hash, r.tip_hash, sizeof(st->tip_hash));
-	st->peers = r.peers;
-	st->peers_known = r.peers_known;
-	util_strlcpy(st->error, r.error, sizeof(st->error));
-	if (r.reachable && r.height != p->last_height) {
-		p->last_height = r.height;
-		p->height_seen_ms = st->time_ms;
-	}
-	st->height_seen_ms = p->height_seen_ms;
-	if (p->nrefs > 0 &&
-	    probe_reference(p->refs, p->nrefs, &median, &answered) == 0) {
-		st->ref_height = median;
-		st->refs_ok = (uint32_t)__builtin_popcount(answered);
-	}
-}
-
-static void
-log_status(const struct pilot *p, const struct proto_status *st)
-{
-	char ref[64] = "", fleet[64] = "";
-
-	if (!st->reachable) {
-		log_warnx("node %s unreachable: %s", p->cfg->pilot.name,
-		          st->error[0] ? st->error : "no answer");
-		return;
-	}
-	if (p->nrefs > 0 && st->refs_ok == 0)
-		snprintf(ref, sizeof(ref), " (no reference answered)");
-	else if (st->ref_height)
-		snprintf(ref, sizeof(ref),
-		         " lag %" PRId64 " (ref %" PRIu64 ", %" PRIu32 "/%u)",
-		         (int64_t)(st->ref_height - st->height), st->ref_height,
-		         st->refs_ok, p->nrefs);
-	if (p->fleet_ref)
-		snprintf(fleet, sizeof(fleet),
-		         " fleet-lag %" PRId64 " (fleet %" PRIu64 ")",
-		         (int64_t)(p->fleet_ref - st->height), p->fleet_ref);
-	log_info("node %s height %" PRIu64 "%s%s%s", p->cfg->pilot.name,
-	         st->height, ref, fleet, st->syncing ? " syncing" : "");
-}
-
-/* One exchange with logging of state changes; REPORT_OK fills *reply. */
-static enum report_err
-exchange(struct pilot *p, const struct proto_msg *req, struct proto_msg *reply)
-{
-	enum report_err e;
-	char err[256];
-
-	e = report_exchange(p->rep, req, reply, NULL, err, sizeof(err));
-	if (e == REPORT_OK) {
-		if (!p->commander_ok && p->commander_tried)
-			log_info("commander %s answers again",
-			         p->cfg->commander.url);
-		p->commander_ok = true;
-	} else if (e != REPORT_E_CANCELED) {
-		if (p->commander_ok || !p->commander_tried)
-			log_warnx(
-			    "commander %s: %s %s: %s", p->cfg->commander.url,
-			    proto_type_str(req->type), report_strerror(e), err);
-		else
-			log_debug(
-			    "commander %s: %s %s: %s", p->cfg->commander.url,
-			    proto_type_str(req->type), report_strerror(e), err);
-		p->commander_ok = false;
-	}
-	p->commander_tried = true;
-	return e;
-}
-
-static int
-send_hello(struct pilot *p)
-{
+	struct expo_view *v = &p->view;
 	const struct pilot_conf *c = p->cfg;
-	struct proto_msg m, reply;
 
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_HELLO;
-	util_strlcpy(m.u.hello.node, c->pilot.name, sizeof(m.u.hello.node));
-	util_strlcpy(m.u.hello.version, SEXTANT_VERSION,
-	             sizeof(m.u.hello.version));
-	m.u.hello.chain = (enum proto_chain)c->pilot.chain;
-	m.u.hello.role = (enum proto_role)c->pilot.role;
-	util_strlcpy(m.u.hello.network, c->pilot.network,
-	             sizeof(m.u.hello.network));
-	util_strlcpy(m.u.hello.group, c->pilot.group, sizeof(m.u.hello.group));
-	if (exchange(p, &m, &reply) != REPORT_OK)
-		return -1;
-	if (reply.u.reply.status != PROTO_ST_OK) {
-		/* once per cause, not once per interval */
-		if (reply.u.reply.status != p->last_refusal)
-			log_warnx("commander %s refused registration: %s",
-			          c->commander.url,
-			          proto_status_str(reply.u.reply.status));
-		p->last_refusal = reply.u.reply.status;
-		return -1;
+	memset(v, 0, sizeof(*v));
+	v->node = c->pilot.name;
+	v->chain = proto_chain_str(c->pilot.chain);
+	v->role = proto_role_str(c->pilot.role);
+	v->version = SEXTANT_VERSION;
+	v->backend = pilot_backend_str(c->supervise.backend);
+	v->moderate_lag = p->pc.moderate_lag;
+	v->refs_n = p->nrefs;
+	v->has_commander = c->has_commander;
+	v->has_signer = c->signer.backend != PILOT_SIGNER_NONE;
+	v->dry_run = p->pc.dry_run;
+	v->start_wall_ms = clock_wall_ms();
+	snprintf(v->decision, sizeof(v->decision), "none: no check yet");
+}
+
+/* Render /health and /metrics from the last observation and decision. */
+static void
+publish(struct pilot *p)
+{
+	static struct prom_buf health, metrics; /* reused: no churn */
+	struct expo_view *v = &p->view;
+	const struct proto_status *st = &p->st;
+
+	p->publish_now = false;
+	if (p->httpd == NULL)
+		return;
+	v->checked = p->decided;
+	v->up = st->up;
+	v->reachable = st->reachable;
+	v->syncing = st->syncing;
+	v->major_sync = p->log && p->log->st.major_sync;
+	v->producing = p->log && p->log->st.producing;
+	v->session_known = p->log && p->log->st.session_known;
+	v->session = p->log ? p->log->st.session : 0;
+	v->log_lines = p->log ? p->log->st.lines : 0;
+	v->height = st->height;
+	v->ref_height = st->ref_height;
+	v->lag_known = st->height && st->ref_height;
+	v->lag = v->lag_known && st->ref_height > st->height
+	             ? st->ref_height - st->height
+	             : 0;
+	v->peers_known = st->peers_known;
+	v->peers = st->peers;
+	v->refs_ok = st->refs_ok;
+	if (p->decided) {
+		v->action = p->last.action;
+		v->rule = p->last.rule;
+		v->hold = p->last.hold;
 	}
-	p->last_refusal = PROTO_ST_OK;
-	p->registered = true;
-	p->fleet_ref = reply.u.reply.fleet_ref_height;
-	log_info("registered with commander %s as %s", c->commander.url,
-	         c->pilot.name);
-	return 0;
+	v->signing = p->lease.signing;
+	v->lease_epoch = p->lease.holding ? p->lease.epoch : 0;
+	prom_buf_reset(&health);
+	prom_buf_reset(&metrics);
+	expo_health_json(v, &health);
+	expo_metrics(v, &metrics);
+	if (health.failed || metrics.failed) {
+		log_warnx("cannot render /health or /metrics: out of memory");
+		return;
+	}
+	httpd_publish(p->httpd, health.data, health.len, expo_healthy(v),
+	              metrics.data, metrics.len);
+}
+
+static const char *
+env_lookup(const char *name)
+{
+	return getenv(name);
+}
+
+/* The config: the file, or the Aleph Zero monitor's environment. */
+static struct pilot_conf *
+load_conf(const char *path, bool path_given, char *err, size_t errlen)
+{
+	struct pilot_conf *c;
+	char *text;
+
+	if (path_given || access(path, F_OK) == 0 ||
+	    !standalone_env_present(env_lookup))
+		return pilot_conf_load(path, err, errlen);
+	if (standalone_conf_text(env_lookup, &text, err, errlen) != 0)
+		return NULL;
+	c = pilot_conf_load_string("environment", text, err, errlen);
+	free(text);
+	return c;
+}
+
+static uint32_t
+tick_ms(const struct pilot *p)
+{
+	if (pilot_sign_busy(p) || p->gate.asking || promote_active(&p->prom))
+		return PILOT_TICK_LEASE_MS;
+	if (p->sops == &supervise_process_ops)
+		return PILOT_TICK_PROC_MS;
+	return PILOT_TICK_IDLE_MS;
+}
+
+/* The first of: the next tick, the next check, the next heartbeat. */
+static uint64_t
+next_wake(const struct pilot *p, uint64_t now)
+{
+	uint64_t t = now + tick_ms(p);
+
+	if (p->next_check < t)
+		t = p->next_check;
+	if (p->rep && p->next_hb < t)
+		t = p->next_hb;
+	return t;
 }
 
 static void
-report_status(struct pilot *p, const struct proto_status *st)
+loop(struct pilot *p)
 {
-	struct proto_msg m, reply;
-	int tries;
+	uint64_t now;
 
-	if (!p->registered && send_hello(p) != 0)
-		return;
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_HEARTBEAT;
-	m.u.hb.st = *st;
-	/* a commander that restarted forgets us: hello again, once */
-	for (tries = 0; tries < 2 && !atomic_load(&stopping); tries++) {
-		m.u.hb.seq = ++p->seq;
-		if (exchange(p, &m, &reply) != REPORT_OK)
-			return;
-		if (reply.u.reply.status == PROTO_ST_NEED_HELLO) {
-			log_info("commander asks for hello again");
-			p->registered = false;
-			if (send_hello(p) != 0)
-				return;
-			continue;
+	p->next_check = clock_mono_ms();
+	p->next_hb = p->next_check;
+	while (!atomic_load(&stopping)) {
+		bool check, hb;
+
+		now = clock_mono_ms();
+		pilot_sign_tick(p, now);
+		pilot_watch_events(p, now);
+		check = now >= p->next_check;
+		hb = p->rep && (now >= p->next_hb || p->hb_now);
+		if (check || (hb && now >= p->next_hb)) {
+			/* one observation serves a check and a heartbeat */
+			pilot_observe(p, now);
+			if (atomic_load(&stopping))
+				break;
 		}
-		if (reply.u.reply.status != PROTO_ST_OK) {
-			log_warnx("commander refused heartbeat: %s",
-			          proto_status_str(reply.u.reply.status));
-			return;
+		if (check) {
+			p->next_check = now + p->cfg->policy.check_interval_ms;
+			pilot_check(p, clock_mono_ms());
 		}
-		p->fleet_ref = reply.u.reply.fleet_ref_height;
-		log_debug("heartbeat %" PRIu64 " accepted, fleet %" PRIu64
-		          ", %" PRIu32 " commands",
-		          m.u.hb.seq, p->fleet_ref, reply.u.reply.ncmds);
-		return;
+		if (p->rep && (hb || p->hb_now)) {
+			if (!p->observed)
+				pilot_observe(p, now);
+			pilot_heartbeat(p, clock_mono_ms());
+		} else if (p->gate.asking)
+			pilot_restart_verdict(
+			    p, restart_gate_tick(&p->gate, clock_mono_ms()),
+			    clock_mono_ms());
+		if (p->publish_now)
+			publish(p);
+		sleep_until(next_wake(p, clock_mono_ms()));
 	}
 }
-
 int
 main(int argc, char **argv)
 {
@@ -332,12 +319,12 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_CONF;
-	int ch, check = 0, fg = 0, verbose = 0;
-	struct pilot p;
+	bool path_given = false;
+	int ch, check = 0, fg = 0, verbose = 0, rc;
+	static struct pilot p;
 	char err[1024];
 	sigset_t set;
 	pthread_t sigthr;
-	uint64_t next;
 
 	while ((ch = getopt_long(argc, argv, "df:hnv", longopts, NULL)) != -1)
 		switch (ch) {
@@ -346,6 +333,7 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			path = optarg;
+			path_given = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -367,8 +355,7 @@ main(int argc, char **argv)
 
 	signals_setup(&set);
 	log_init("sextant-pilot", fg || check, verbose);
-	memset(&p, 0, sizeof(p));
-	if ((p.cfg = pilot_conf_load(path, err, sizeof(err))) == NULL) {
+	if ((p.cfg = load_conf(path, path_given, err, sizeof(err))) == NULL) {
 		if (check) {
 			fprintf(stderr, "%s\n", err);
 			return 1;
@@ -391,6 +378,35 @@ main(int argc, char **argv)
 	if (http_init() != 0)
 		fatalx("cannot initialise the HTTP client");
 	targets_setup(&p);
+	p.pc = p.cfg->policy.p;
+	if (p.cfg->supervise.backend == PILOT_BACKEND_NONE)
+		p.pc.dry_run = true; /* nothing to restart with */
+	policy_state_init(&p.ps);
+	restart_gate_init(&p.gate, p.cfg->has_commander,
+	                  p.cfg->budget.fallback == PILOT_FALLBACK_ALLOW,
+	                  p.cfg->budget.grant_wait_ms);
+	p.hb_interval_ms = (uint32_t)p.cfg->pilot.interval_ms;
+	view_setup(&p);
+
+	if ((rc = pilot_supervise_open(&p, err, sizeof(err))) != 0)
+		fatalx("[supervise] %s: %s",
+		       pilot_backend_str(p.cfg->supervise.backend), err);
+	/* not signing before anything else happens, the node included */
+	pilot_sign_init(&p);
+	if (p.sops == &supervise_process_ops && p.cfg->supervise.start) {
+		if (p.sops->start(p.sh, err, sizeof(err)) != 0)
+			log_warnx("node %s did not start: %s",
+			          p.cfg->pilot.name, err);
+		else
+			log_info("node %s started: %s", p.cfg->pilot.name,
+			         p.cfg->supervise.command);
+	}
+	if (p.cfg->http_url[0]) {
+		if (httpd_start(p.cfg->http_url, &p.httpd, err, sizeof(err)) !=
+		    0)
+			fatalx("[http] listen: %s", err);
+		log_info("serving /health and /metrics on %s", p.cfg->http_url);
+	}
 
 	if (p.cfg->has_commander) {
 		struct report_params rp = {
@@ -408,36 +424,34 @@ main(int argc, char **argv)
 		if (report_open(&rp, &p.rep, err, sizeof(err)) != 0)
 			fatalx("commander: %s", err);
 		signal_report = p.rep;
-		log_info("node %s (%s %s, network %s): reporting to %s",
+		log_info("node %s (%s %s, network %s, %s): reporting to %s",
 		         p.cfg->pilot.name, proto_chain_str(p.cfg->pilot.chain),
 		         proto_role_str(p.cfg->pilot.role),
-		         p.cfg->pilot.network, p.cfg->commander.url);
+		         p.cfg->pilot.network,
+		         pilot_backend_str(p.cfg->supervise.backend),
+		         p.cfg->commander.url);
 	} else
-		log_info("node %s (%s %s): standalone, no commander",
+		log_info("node %s (%s %s, %s): standalone, no commander",
 		         p.cfg->pilot.name, proto_chain_str(p.cfg->pilot.chain),
-		         proto_role_str(p.cfg->pilot.role));
+		         proto_role_str(p.cfg->pilot.role),
+		         pilot_backend_str(p.cfg->supervise.backend));
+	if (p.pc.dry_run)
+		log_info("dry run: restart decisions are logged, never acted "
+		         "on%s",
+		         p.sops ? "" : " (no [supervise] backend)");
 	if ((errno = pthread_create(&sigthr, NULL, signal_thread, &set)) != 0)
 		fatal("pthread_create");
 
-	next = clock_mono_ms();
-	while (!atomic_load(&stopping)) {
-		struct proto_status st;
+	loop(&p);
 
-		probe_node(&p, &st);
-		if (atomic_load(&stopping))
-			break;
-		if (p.rep)
-			report_status(&p, &st);
-		log_status(&p, &st);
-		next += p.cfg->pilot.interval_ms;
-		if (next < clock_mono_ms()) /* fell behind: do not burst */
-			next = clock_mono_ms() + p.cfg->pilot.interval_ms;
-		sleep_until(next);
-	}
 	log_info("%s: stopping", strsignal(atomic_load(&stop_signal)));
 	pthread_join(sigthr, NULL);
 	signal_report = NULL;
+	pilot_sign_stop(&p);
+	httpd_stop(p.httpd);
 	report_close(p.rep);
+	pilot_supervise_close(&p); /* a process-backend node stops too */
+	http_thread_cleanup();
 	pilot_conf_free(p.cfg);
 	return 0;
 }

@@ -24,6 +24,7 @@ struct report {
 	bool open;
 	atomic_bool canceled;
 	uint32_t timeout_ms;
+	uint32_t conf_timeout_ms;
 	struct env_peer server;
 	uint8_t my_pk[ENV_PK_BYTES];
 	char counter_path[PATH_MAX];
@@ -126,6 +127,7 @@ report_open(const struct report_params *p, struct report **out, char *err,
 		return -ENOMEM;
 	}
 	r->timeout_ms = p->timeout_ms ? p->timeout_ms : 5000;
+	r->conf_timeout_ms = r->timeout_ms;
 	memcpy(r->my_pk, p->id->pk, ENV_PK_BYTES);
 	if (env_peer_init(&r->server, p->id->sk, p->server_pk) != 0) {
 		snprintf(err, errlen, "unusable commander or pilot key");
@@ -191,6 +193,12 @@ report_cancel(struct report *r)
 {
 	atomic_store(&r->canceled, true);
 	nng_aio_cancel(r->aio);
+}
+
+void
+report_set_timeout(struct report *r, uint32_t timeout_ms)
+{
+	r->timeout_ms = timeout_ms ? timeout_ms : r->conf_timeout_ms;
 }
 
 uint64_t

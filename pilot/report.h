@@ -66,6 +66,11 @@ enum report_err report_exchange(struct report *r, const struct proto_msg *req,
                                 struct proto_msg *reply, uint64_t *sent_mono_ms,
                                 char *err, size_t errlen);
 
+/* Bound the next exchanges' send and receive (each) to timeout_ms (0: the
+ * one given to report_open): a pilot holding a lease shortens them so that
+ * no exchange outlives the lease it must enforce. */
+void report_set_timeout(struct report *r, uint32_t timeout_ms);
+
 /* From another thread (e.g. a signal thread): abort a pending exchange and
  * make further ones return REPORT_E_CANCELED. */
 void report_cancel(struct report *r);
