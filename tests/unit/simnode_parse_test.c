@@ -100,7 +100,7 @@ test_json_accessors(void)
 	                  "\"s\":\"a\\u0000b\",\"t\":\"\\u00e9\\ud83d\\ude00\","
 	                  "\"nested\":{\"id\":5}}";
 	struct sn_json root, v, p;
-	uint64_t u;
+	uint64_t u = 0;
 	bool b;
 	char buf[16];
 
