@@ -11,6 +11,9 @@
 #     through `sextant-pilot -n` and `sextant-commander -n`, and the
 #     rendered install scripts through `sh -n`.
 #  4. Bad input stops the plan (validations and preconditions).
+#  5. The rendered install.sh runs for real with every path in a scratch
+#     root: key made once and kept, modes, -n as the service user, a bad
+#     config refused with the running one kept.
 # Providers cannot be downloaded here: the only provider used in step 3 is
 # Terraform's built-in one (terraform_data).
 . tests/lib.sh
@@ -533,6 +536,10 @@ if tf_apply var "$T/var"; then
 else
 	fail tf_apply_files_modules "$(tail -n 30 "$T/var.apply" "$T/var.init" 2>/dev/null | tr '\n' ' ')"
 fi
+
+# the read-back script is the same in both modules
+check tf_readback_scripts_same cmp -s "$TF_DIR/modules/sextant-pilot/scripts/read-public-line.sh" \
+	"$TF_DIR/modules/sextant-commander/scripts/read-public-line.sh"
 
 # --- 4. bad input stops the plan --------------------------------------------------
 # refused NAME 'HCL arguments' 'expected message': a module call that plan
