@@ -175,6 +175,15 @@ wait_for 3 sh -c "! kill -0 $C6 2>/dev/null"
 wait "$C6"
 check crash_exit_status is "$?" 3
 
+# --exit-after: a node that dies by itself (crash loops for supervisors)
+spawn c9 "$SIM" --flavour substrate --listen 127.0.0.1:0 --genesis "$G" \
+	--block-ms "$BMS" --exit-after 400 --exit-code 9
+C9=$LASTPID
+check exit_after_dies wait_for 3 sh -c "! kill -0 $C9 2>/dev/null"
+wait "$C9"
+check exit_after_status is "$?" 9
+check exit_after_logged log_has "$T/c9.log" 'exiting with status 9'
+
 # SIGTERM: exit 0 promptly, pidfile removed
 start c7 beacon --pidfile "$T/c7.pid"
 check pidfile_written is "$(cat "$T/c7.pid")" "$SPID"

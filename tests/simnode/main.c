@@ -59,6 +59,8 @@ usage(FILE *f)
 	    "  --stalled            start without importing\n"
 	    "  --major-sync         start in major sync\n"
 	    "  --hang               start with RPC hung\n"
+	    "  --exit-after MS      die MS ms after start (a crash loop for\n"
+	    "                       supervisors), status --exit-code N (1)\n"
 	    "validator:\n"
 	    "  --validator-key FILE priv_validator_key.json; signs each new\n"
 	    "                       height only while this file exists\n"
@@ -186,7 +188,7 @@ int
 main(int argc, char **argv)
 {
 	const char *flavour = "cometbft", *listen_addr = NULL;
-	uint64_t start_lag = 0;
+	uint64_t start_lag = 0, exit_after = 0, exit_code = 1;
 	bool lag_hold = false, stalled = false, major = false, hang = false;
 	char err[256];
 	bool was_hung;
@@ -291,6 +293,10 @@ main(int argc, char **argv)
 			sn.cookie_path = v;
 		else if (strcmp(opt, "--warmup-ms") == 0)
 			sn.warmup_ms = opt_u64(opt, v, 0, 86400000);
+		else if (strcmp(opt, "--exit-after") == 0)
+			exit_after = opt_u64(opt, v, 1, 86400000);
+		else if (strcmp(opt, "--exit-code") == 0)
+			exit_code = opt_u64(opt, v, 0, 255);
 		else if (strcmp(opt, "--pidfile") == 0)
 			sn.pidfile = v;
 		else
@@ -340,8 +346,9 @@ main(int argc, char **argv)
 	sn.hung = hang;
 	sn_chain_init(start_lag, lag_hold, stalled, major);
 	sn_log_sub("INFO", "simnode",
-	           "%s node \"%s\" RPC on 127.0.0.1:%u%s%.0u, pid %d",
-	           sn.ops->name, sn.name, (unsigned)sn_http_port(false),
+	           "%s node \"%s\" RPC on %s (port %u)%s%.0u, pid %d",
+	           sn.ops->name, sn.name, sn.listen,
+	           (unsigned)sn_http_port(false),
 	           sn.control ? ", control on port " : "",
 	           (unsigned)sn_http_port(true), (int)getpid());
 
@@ -350,14 +357,25 @@ main(int argc, char **argv)
 		struct pollfd fds[SN_MAX_CONNS + 8];
 		uint64_t wall = sn_wall_ms(), mono = sn_mono_ms();
 		size_t n;
-		int rc;
+		int rc, timeout;
 
 		sn_chain_tick(wall, mono);
 		fds[0].fd = sigpipe_fds[0];
 		fds[0].events = POLLIN;
 		fds[0].revents = 0;
+		if (exit_after > 0 && mono - sn.start_mono_ms >= exit_after) {
+			sn_log_sub("ERROR", "simnode",
+			           "--exit-after %" PRIu64
+			           " ms: exiting with status %" PRIu64,
+			           exit_after, exit_code);
+			_exit((int)exit_code);
+		}
 		n = 1 + sn_http_fill(fds + 1, SN_MAX_CONNS + 7);
-		rc = poll(fds, n, sn_chain_timeout(sn_wall_ms(), sn_mono_ms()));
+		timeout = sn_chain_timeout(sn_wall_ms(), sn_mono_ms());
+		if (exit_after > 0 &&
+		    sn.start_mono_ms + exit_after - mono < (uint64_t)timeout)
+			timeout = (int)(sn.start_mono_ms + exit_after - mono);
+		rc = poll(fds, n, timeout);
 		if (rc < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 		if (rc > 0 && (fds[0].revents & POLLIN)) {
