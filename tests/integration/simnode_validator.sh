@@ -173,4 +173,26 @@ check no_sign_in_major_sync is "$(sigs "$ADDR_A" va)" "$na"
 curl -sf -X POST "http://127.0.0.1:$PA/_sim/major-sync/leave" >/dev/null
 check signs_after_major_sync wait_for 3 sigs_above "$ADDR_A" va "$na"
 
+# 7. key swap with a validator set: a non-validator key signs nothing and
+# reports voting power 0; putting the validator key in its place (as the
+# pilot's key-swap signer does) makes it sign as the validator
+ADDR_N=D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4
+key "$T/n.key" "$ADDR_N"
+check set_node_up start vs --validator-key "$T/n.key" --journal "$J" \
+	--validator-set "$ADDR_A,$ADDR_B"
+PS=$P
+check non_validator_power_0 is "$(curl -s "http://127.0.0.1:$PS/status" |
+	jq -r '.result.validator_info|.address+" "+.voting_power')" "$ADDR_N 0"
+sleep 0.5
+check non_validator_no_sign is "$(grep -c " vs " "$J")" 0
+check non_validator_logged log_has "$T/vs.log" 'not in the validator set'
+key "$T/swap.tmp" "$ADDR_A"
+mv "$T/swap.tmp" "$T/n.key"
+check swapped_key_signs wait_for 3 sigs_above "$ADDR_A" vs 0
+# the same key now signs on two nodes: the journal shows the double sign
+dup() { [ -n "$(cut -d' ' -f1,4 "$J" | sort | uniq -d)" ]; }
+check journal_shows_double_sign wait_for 3 dup
+check swapped_power_10 is "$(curl -s "http://127.0.0.1:$PS/status" |
+	jq -r .result.validator_info.voting_power)" 10
+
 finish

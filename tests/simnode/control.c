@@ -42,9 +42,10 @@ sn_state_json(struct sn_buf *b)
 		sn_buf_puts(b, "null}");
 		return;
 	}
-	sn_buf_printf(b, "{\"key_present\":%s,\"address\":\"%s\",",
-	              sn.key_present ? "true" : "false",
-	              sn.key_present ? sn.address : "");
+	sn_buf_printf(
+	    b, "{\"key_present\":%s,\"in_set\":%s,\"address\":\"%s\",",
+	    sn.key_present ? "true" : "false", sn.in_set ? "true" : "false",
+	    sn.key_present ? sn.address : "");
 	sn_buf_printf(b,
 	              "\"signed_height\":%" PRIu64 ",\"signatures\":%" PRIu64
 	              ",\"refusals\":%" PRIu64 "}}",

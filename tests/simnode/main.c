@@ -64,6 +64,8 @@ usage(FILE *f)
 	    "validator:\n"
 	    "  --validator-key FILE priv_validator_key.json; signs each new\n"
 	    "                       height only while this file exists\n"
+	    "  --validator-set A,B  the active set's addresses: a key not in\n"
+	    "                       it does not sign (default: any key signs)\n"
 	    "  --state FILE         priv_validator_state.json: never signs at\n"
 	    "                       or below its height; rewritten atomically\n"
 	    "  --journal FILE       shared signing journal, one line per\n"
@@ -281,6 +283,8 @@ main(int argc, char **argv)
 			start_lag = opt_u64(opt, v, 0, 1000000000);
 		else if (strcmp(opt, "--validator-key") == 0)
 			sn.key_path = v;
+		else if (strcmp(opt, "--validator-set") == 0)
+			sn.validator_set = v;
 		else if (strcmp(opt, "--state") == 0)
 			sn.state_path = v;
 		else if (strcmp(opt, "--journal") == 0)

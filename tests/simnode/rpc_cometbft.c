@@ -81,7 +81,8 @@ status(struct sn_buf *b)
 	              "\"validator_info\":{\"address\":\"%s\",\"pub_key\":{"
 	              "\"type\":\"tendermint/PubKeyEd25519\",\"value\":\"%s\"},"
 	              "\"voting_power\":\"%s\"}}",
-	              sn.address, sn.pubkey, sn.key_present ? "10" : "0");
+	              sn.address, sn.pubkey,
+	              sn.key_present && sn.in_set ? "10" : "0");
 }
 
 static void

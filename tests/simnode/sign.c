@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,6 +107,23 @@ parse_key(const char *text, size_t len, char addr[41], char pub[64])
 	return NULL;
 }
 
+static bool
+in_validator_set(const char *addr)
+{
+	const char *p = sn.validator_set;
+
+	if (p == NULL)
+		return true;
+	while (*p) {
+		size_t n = strcspn(p, ", ");
+		if (n == 40 && strncasecmp(p, addr, 40) == 0)
+			return true;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
 void
 sn_sign_refresh(void)
 {
@@ -133,17 +151,21 @@ sn_sign_refresh(void)
 
 	if (rc == 0) {
 		sn.key_present = true;
+		sn.in_set = in_validator_set(addr);
 		memcpy(sn.address, addr, sizeof(addr));
 		if (pub[0] != '\0')
 			memcpy(sn.pubkey, pub, sizeof(pub));
 		if (last != 0 || strcmp(last_addr, addr) != 0)
 			sn_log_sub("INFO", "simnode",
-			           "validator key %s present (address %s): "
-			           "signing enabled",
-			           sn.key_path, addr);
+			           "validator key %s present (address %s): %s",
+			           sn.key_path, addr,
+			           sn.in_set ? "signing enabled"
+			                     : "not in the validator set, "
+			                       "not signing");
 		memcpy(last_addr, addr, sizeof(addr));
 	} else {
 		sn.key_present = false;
+		sn.in_set = false;
 		derived_identity();
 		if (rc != last)
 			sn_log_sub("WARN", "simnode",
@@ -258,7 +280,7 @@ sn_sign_height(uint64_t h)
 	uint8_t d[64];
 
 	sn_sign_refresh();
-	if (!sn.key_present)
+	if (!sn.key_present || !sn.in_set)
 		return;
 	if (sn.state_path != NULL) {
 		int rc = read_state(&st, &why);

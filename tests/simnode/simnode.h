@@ -82,7 +82,9 @@ struct simnode {
 	uint64_t last_informant_mono;
 
 	/* validator state */
+	const char *validator_set; /* "ADDR,ADDR": who is active; NULL: all */
 	bool key_present;
+	bool in_set;            /* the key's address is in the active set */
 	char address[41];       /* upper-case hex, "" when unknown */
 	char pubkey[64];        /* base64 of the Ed25519 public key */
 	uint64_t signed_height; /* highest height this process signed */
@@ -132,7 +134,7 @@ enum sn_ts {
 void sn_fmt_time(uint64_t ms, enum sn_ts style, char *out, size_t size);
 
 /* sign.c: the validator */
-/* Re-read the key file: presence and address. */
+/* Re-read the key file: presence, address, membership of the set. */
 void sn_sign_refresh(void);
 /* Sign height h if the key file is there and h is above every sign state. */
 void sn_sign_height(uint64_t h);
