@@ -40,7 +40,10 @@ key() { # FILE ADDRESS: a priv_validator_key.json
 }
 EOF
 }
-sigs() { grep -c " $1 $2 " "$J" 2>/dev/null || echo 0; } # ADDRESS NODE
+sigs() { # ADDRESS NODE: how many signatures in the journal
+	_c=$(grep -c " $1 $2 " "$J" 2>/dev/null)
+	echo "${_c:-0}"
+}
 sigs_above() { [ "$(sigs "$1" "$2")" -gt "$3" ]; }
 tip() { echo $((($(date +%s%3N) - G) / BMS)); }
 is() { [ "$1" = "$2" ] || { echo "  got '$1', want '$2'"; return 1; }; }
@@ -194,5 +197,40 @@ dup() { [ -n "$(cut -d' ' -f1,4 "$J" | sort | uniq -d)" ]; }
 check journal_shows_double_sign wait_for 3 dup
 check swapped_power_10 is "$(curl -s "http://127.0.0.1:$PS/status" |
 	jq -r .result.validator_info.voting_power)" 10
+
+# 8. a lease file (as the pilot writes it: "epoch=E expires_mono_ms=X" on
+# CLOCK_MONOTONIC): no signature without one, none after its deadline or
+# once revoked; the epoch is a 7th journal field
+ADDR_L=E5E5E5E5E5E5E5E5E5E5E5E5E5E5E5E5E5E5E5E5
+key "$T/l.key" "$ADDR_L"
+check lease_node_up start vl --validator-key "$T/l.key" --journal "$J" \
+	--lease-file "$T/lease"
+PL=$P
+sleep 0.5
+check no_lease_no_sign is "$(sigs "$ADDR_L" vl)" 0
+check no_lease_logged log_has "$T/vl.log" 'lease .* absent: not signing'
+lease() { # EPOCH MS_FROM_NOW (0: revoked)
+	_m=$(curl -s "http://127.0.0.1:$PL/_sim/state" | jq .mono_ms)
+	_x=0
+	[ "$2" -gt 0 ] && _x=$((_m + $2))
+	printf 'epoch=%s expires_mono_ms=%s\n' "$1" "$_x" >"$T/lease.tmp"
+	mv "$T/lease.tmp" "$T/lease"
+}
+lease 7 1500
+check lease_signs wait_for 2 sigs_above "$ADDR_L" vl 0
+check lease_epoch_in_journal sh -c "grep ' $ADDR_L vl ' '$J' | tail -n 1 |
+	grep -Eq ' [0-9]{13} 7\$'"
+check lease_expires wait_for 3 log_has "$T/vl.log" 'lease .* epoch 7 expired: not signing'
+nl=$(sigs "$ADDR_L" vl)
+sleep 0.5
+check no_sign_after_expiry is "$(sigs "$ADDR_L" vl)" "$nl"
+check signed_before_deadline_only sh -c "[ $nl -le 17 ]"
+lease 8 60000
+check lease_renewed_signs wait_for 2 sigs_above "$ADDR_L" vl "$nl"
+lease 8 0
+check lease_revoked_logged wait_for 2 log_has "$T/vl.log" 'epoch 8 revoked: not signing'
+nl=$(sigs "$ADDR_L" vl)
+sleep 0.5
+check no_sign_when_revoked is "$(sigs "$ADDR_L" vl)" "$nl"
 
 finish

@@ -30,14 +30,16 @@ sn_state_json(struct sn_buf *b)
 	              ",\"major_sync\":%s,\"hung\":%s,\"peers\":%u"
 	              ",\"catchup_rate\":%g,\"block_ms\":%" PRIu64
 	              ",\"genesis_ms\":%" PRIu64 ",\"session\":%" PRIu64
-	              ",\"connections\":%zu,\"rpc_port\":%u,\"validator\":",
+	              ",\"connections\":%zu,\"rpc_port\":%u"
+	              ",\"mono_ms\":%" PRIu64 ",\"validator\":",
 	              (int)getpid(), sn.height, tip,
 	              tip > sn.height ? tip - sn.height : 0, sn_finalized(),
 	              sn_mode_str(), sn.lag_blocks, sn.pending_lag,
 	              sn.major_sync ? "true" : "false",
 	              sn.hung ? "true" : "false", sn.peers, sn.catchup_rate,
 	              sn.block_ms, sn.genesis_ms, sn.height / sn.session_blocks,
-	              sn_http_nconns(), (unsigned)sn_http_port(false));
+	              sn_http_nconns(), (unsigned)sn_http_port(false),
+	              sn_mono_ms());
 	if (sn.key_path == NULL) {
 		sn_buf_puts(b, "null}");
 		return;
@@ -48,8 +50,9 @@ sn_state_json(struct sn_buf *b)
 	    sn.key_present ? sn.address : "");
 	sn_buf_printf(b,
 	              "\"signed_height\":%" PRIu64 ",\"signatures\":%" PRIu64
-	              ",\"refusals\":%" PRIu64 "}}",
-	              sn.signed_height, sn.signatures, sn.refusals);
+	              ",\"refusals\":%" PRIu64 ",\"lease_epoch\":%" PRIu64 "}}",
+	              sn.signed_height, sn.signatures, sn.refusals,
+	              sn.lease_epoch);
 }
 
 /* A query parameter as an unsigned integer in [min, max]; *present tells

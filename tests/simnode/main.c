@@ -68,9 +68,12 @@ usage(FILE *f)
 	    "                       it does not sign (default: any key signs)\n"
 	    "  --state FILE         priv_validator_state.json: never signs at\n"
 	    "                       or below its height; rewritten atomically\n"
+	    "  --lease-file FILE    sign only before the deadline in FILE\n"
+	    "                       (\"epoch=E expires_mono_ms=X\", X on\n"
+	    "                       CLOCK_MONOTONIC, as the pilot writes it)\n"
 	    "  --journal FILE       shared signing journal, one line per\n"
 	    "                       signature: \"height round step address "
-	    "node wall_ms\"\n"
+	    "node wall_ms [lease_epoch]\"\n"
 	    "bitcoin:\n"
 	    "  --rpcuser U --rpcpassword P   Basic auth credentials\n"
 	    "  --cookie FILE        write \"__cookie__:<64 hex>\" at start\n"
@@ -287,6 +290,8 @@ main(int argc, char **argv)
 			sn.validator_set = v;
 		else if (strcmp(opt, "--state") == 0)
 			sn.state_path = v;
+		else if (strcmp(opt, "--lease-file") == 0)
+			sn.lease_path = v;
 		else if (strcmp(opt, "--journal") == 0)
 			sn.journal_path = v;
 		else if (strcmp(opt, "--rpcuser") == 0)

@@ -240,6 +240,61 @@ write_state(uint64_t h, const char *sig, const char *signbytes)
 	return 0;
 }
 
+/* The pilot's lease file ("epoch=E expires_mono_ms=X", X on the shared
+ * CLOCK_MONOTONIC): signing is allowed only before X.  Absent, unreadable,
+ * revoked (X = 0) or expired: refused, with why set. */
+static int
+lease_valid(uint64_t *epoch, const char **why)
+{
+	static char reason[128];
+	unsigned long long e, x;
+	char buf[256];
+	size_t len;
+	int used = 0, rc;
+
+	rc = read_small(sn.lease_path, buf, sizeof(buf), &len);
+	if (rc != 0) {
+		*why = rc > 0 ? "absent" : strerror(errno);
+		return -1;
+	}
+	if (sscanf(buf, "epoch=%llu expires_mono_ms=%llu%n", &e, &x, &used) !=
+	        2 ||
+	    (buf[used] != '\n' && buf[used] != '\0')) {
+		*why = "unreadable";
+		return -1;
+	}
+	*epoch = e;
+	if (x == 0) {
+		snprintf(reason, sizeof(reason), "epoch %llu revoked", e);
+		*why = reason;
+		return -1;
+	}
+	if (x <= sn_mono_ms()) {
+		snprintf(reason, sizeof(reason), "epoch %llu expired", e);
+		*why = reason;
+		return -1;
+	}
+	return 0;
+}
+
+/* Log a lease refusal only when its reason changes: it repeats every
+ * block while the node is a standby. */
+static void
+lease_note(const char *why)
+{
+	static char last[160] = "-";
+
+	if (strcmp(last, why ? why : "") == 0)
+		return;
+	snprintf(last, sizeof(last), "%s", why ? why : "");
+	if (why == NULL)
+		sn_log_sub("INFO", "simnode", "lease %s valid: signing allowed",
+		           sn.lease_path);
+	else
+		sn_log_sub("WARN", "simnode", "lease %s %s: not signing",
+		           sn.lease_path, why);
+}
+
 static int
 journal_append(uint64_t h, uint64_t wall)
 {
@@ -251,8 +306,15 @@ journal_append(uint64_t h, uint64_t wall)
 	for (char *p = node; *p; p++)
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 			*p = '_';
-	n = snprintf(line, sizeof(line), "%" PRIu64 " 0 3 %s %s %" PRIu64 "\n",
-	             h, sn.address, node, wall);
+	/* With a lease, its epoch is a 7th field (readers skip extras). */
+	if (sn.lease_path != NULL)
+		n = snprintf(line, sizeof(line),
+		             "%" PRIu64 " 0 3 %s %s %" PRIu64 " %" PRIu64 "\n",
+		             h, sn.address, node, wall, sn.lease_epoch);
+	else
+		n = snprintf(line, sizeof(line),
+		             "%" PRIu64 " 0 3 %s %s %" PRIu64 "\n", h,
+		             sn.address, node, wall);
 	fd = open(sn.journal_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 	          0644);
 	if (fd < 0)
@@ -282,6 +344,15 @@ sn_sign_height(uint64_t h)
 	sn_sign_refresh();
 	if (!sn.key_present || !sn.in_set)
 		return;
+	if (sn.lease_path != NULL) {
+		int rc = lease_valid(&sn.lease_epoch, &why);
+		lease_note(rc < 0 ? why : NULL);
+		if (rc < 0) {
+			sn.refusals++;
+			return;
+		}
+		why = NULL;
+	}
 	if (sn.state_path != NULL) {
 		int rc = read_state(&st, &why);
 		if (rc < 0) {
@@ -316,6 +387,13 @@ sn_sign_height(uint64_t h)
 		           "refusing to sign #%" PRIu64
 		           ": cannot write sign state %s: %s",
 		           h, sn.state_path, strerror(errno));
+		return;
+	}
+	/* The state write may have taken a while (fsync): a lease-aware
+	 * signer checks the deadline again before it lets the vote out. */
+	if (sn.lease_path != NULL && lease_valid(&sn.lease_epoch, &why) < 0) {
+		lease_note(why);
+		sn.refusals++;
 		return;
 	}
 	if (sn.journal_path != NULL && journal_append(h, wall) < 0)

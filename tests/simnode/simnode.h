@@ -53,6 +53,7 @@ struct simnode {
 	const char *key_path;
 	const char *state_path;
 	const char *journal_path;
+	const char *lease_path;
 	const char *cookie_path;
 	const char *rpcuser;
 	const char *rpcpassword;
@@ -90,6 +91,7 @@ struct simnode {
 	uint64_t signed_height; /* highest height this process signed */
 	uint64_t signatures;
 	uint64_t refusals;
+	uint64_t lease_epoch; /* of the last lease read */
 };
 
 extern struct simnode sn;
