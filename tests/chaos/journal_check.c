@@ -12,6 +12,9 @@
  *     deciding and appending, which its wall_ms shows (REGRESSION; at the
  *     mark it is a DOUBLE);
  *   - no signature at or below a watermark given by the test (BELOW);
+ *   - with lease epochs (the 7th field): one node per epoch (SHARED), and
+ *     no signature under an epoch older than one already signing
+ *     (OVERLAP): the old lease must end before the new one starts;
  *   - no line it cannot read (MALFORMED): a line it skipped could hide a
  *     double sign.
  *
@@ -42,6 +45,8 @@
 struct sig {
 	uint64_t height;
 	uint64_t wall_ms;
+	uint64_t epoch; /* lease epoch (7th field), if has_epoch */
+	bool has_epoch;
 	size_t line; /* 1-based line in the journal */
 	int round, step;
 	int node;  /* index into nodes[] */
@@ -189,18 +194,22 @@ small_int(const char *s, int *out)
 static const char *
 parse_line(char *text, size_t lineno)
 {
-	char *p = text, *f[6], *extra;
+	char *p = text, *f[6], *epoch;
 	struct sig s;
 	int n;
 
 	for (n = 0; n < 6; n++)
 		if ((f[n] = field(&p)) == NULL)
 			return "fewer than 6 fields";
-	/* Later fields may be added to the journal; they do not matter. */
-	extra = field(&p);
-	(void)extra;
+	/* A 7th field is the lease epoch; any later ones do not matter. */
+	epoch = field(&p);
 	memset(&s, 0, sizeof(s));
 	s.line = lineno;
+	if (epoch != NULL) {
+		if (parse_u64(epoch, &s.epoch) < 0)
+			return "lease epoch is not a decimal integer";
+		s.has_epoch = true;
+	}
 	if (parse_u64(f[0], &s.height) < 0)
 		return "height is not a decimal integer";
 	if (small_int(f[1], &s.round) < 0)
@@ -392,10 +401,11 @@ cmp_addr_height(const void *a, const void *b)
 
 struct result {
 	long malformed;
-	size_t doubles;     /* (address, height) pairs signed more than once */
-	size_t regressions; /* below the address's high-water mark */
-	size_t late;        /* below it, but decided before it was set */
-	size_t below;       /* at or below a given watermark */
+	size_t doubles;      /* (address, height) pairs signed more than once */
+	size_t regressions;  /* below the address's high-water mark */
+	size_t late;         /* below it, but decided before it was set */
+	size_t epoch_faults; /* an epoch shared, or an old one after a new */
+	size_t below;        /* at or below a given watermark */
 	size_t gaps, missing;
 	bool failover_seen;
 	uint64_t failover_ms;   /* failed-at -> other node's first sig */
@@ -476,6 +486,76 @@ check_regressions(struct result *res)
 		high[a] = s->height;
 		high_wall[a] = s->wall_ms;
 		high_line[a] = s->line;
+	}
+}
+
+/*
+ * With lease epochs in the journal: one epoch is one holder, so two nodes
+ * signing under one epoch is a fault (SHARED), and so is a node signing
+ * under an older epoch once a newer one has signed (OVERLAP): the old
+ * lease had to be over before the new one was granted.  A line decided
+ * before the newer epoch's first signature is only late, as above.
+ */
+#define MAX_EPOCHS 65536
+struct epoch_seen {
+	int vaddr, node;
+	uint64_t epoch, first_wall;
+	size_t first_line;
+};
+
+static void
+check_epochs(struct result *res)
+{
+	static struct epoch_seen seen[MAX_EPOCHS];
+	size_t nseen = 0;
+
+	for (size_t i = 0; i < nsigs; i++) {
+		const struct sig *s = &sigs[i];
+		const struct epoch_seen *newer = NULL, *same = NULL;
+
+		if (!s->has_epoch)
+			continue;
+		for (size_t k = 0; k < nseen; k++) {
+			const struct epoch_seen *e = &seen[k];
+
+			if (e->vaddr != s->vaddr)
+				continue;
+			if (e->epoch == s->epoch)
+				same = e;
+			else if (e->epoch > s->epoch &&
+			         s->wall_ms >= e->first_wall &&
+			         (newer == NULL || e->epoch > newer->epoch))
+				newer = e;
+		}
+		if (same != NULL && same->node != s->node) {
+			res->epoch_faults++;
+			if (res->epoch_faults <= SHOW_MAX)
+				printf("SHARED epoch %" PRIu64 ": #%" PRIu64
+				       " by %s (line %zu), but "
+				       "%s signed under it first (line %zu)\n",
+				       s->epoch, s->height, nodes[s->node].name,
+				       s->line, nodes[same->node].name,
+				       same->first_line);
+		} else if (newer != NULL) {
+			res->epoch_faults++;
+			if (res->epoch_faults <= SHOW_MAX)
+				printf("OVERLAP #%" PRIu64 " by %s (line %zu, "
+				       "%" PRIu64 ") under epoch %" PRIu64
+				       ", after %s signed under epoch %" PRIu64
+				       " (line %zu, %" PRIu64 ")\n",
+				       s->height, nodes[s->node].name, s->line,
+				       s->wall_ms, s->epoch,
+				       nodes[newer->node].name, newer->epoch,
+				       newer->first_line, newer->first_wall);
+		}
+		if (same == NULL && nseen < MAX_EPOCHS)
+			seen[nseen++] = (struct epoch_seen){
+			    .vaddr = s->vaddr,
+			    .node = s->node,
+			    .epoch = s->epoch,
+			    .first_wall = s->wall_ms,
+			    .first_line = s->line,
+			};
 	}
 }
 
@@ -668,6 +748,7 @@ main(int argc, char **argv)
 
 	check_doubles(by, &res);
 	check_regressions(&res);
+	check_epochs(&res);
 	check_rules(&res);
 
 	if (!quiet) {
@@ -708,13 +789,14 @@ main(int argc, char **argv)
 	}
 
 	ok = res.malformed == 0 && res.doubles == 0 && res.regressions == 0 &&
-	     res.below == 0 && !res.failover_fail && !res.liveness_fail;
+	     res.epoch_faults == 0 && res.below == 0 && !res.failover_fail &&
+	     !res.liveness_fail;
 	printf("SUMMARY result=%s signatures=%zu nodes=%d addresses=%d "
 	       "double_signs=%zu regressions=%zu below_watermark=%zu "
-	       "malformed=%ld gaps=%zu missing=%zu late=%zu",
+	       "epoch_faults=%zu malformed=%ld gaps=%zu missing=%zu late=%zu",
 	       ok ? "ok" : "fail", nsigs, nnodes, naddrs, res.doubles,
-	       res.regressions, res.below, res.malformed, res.gaps, res.missing,
-	       res.late);
+	       res.regressions, res.below, res.epoch_faults, res.malformed,
+	       res.gaps, res.missing, res.late);
 	if (have_failed) {
 		if (res.failover_seen)
 			printf(" failover_ms=%" PRIu64, res.failover_ms);

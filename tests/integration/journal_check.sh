@@ -179,9 +179,42 @@ long=$(head -c 3000 /dev/zero | tr '\0' 'a')
 { seq_lines 700 702 $A val1 1700000000000; echo "703 0 3 $A $long 1"; \
 	echo "704 0 3 $A val1 1700000004000"; } >"$T/long.j"
 jc malformed_long 1 "malformed=1 signatures=4" "$T/long.j"
-# extra trailing fields are for later versions of the journal
-echo "703 0 3 $A val1 1700000003000 epoch=4" >"$T/extra.j"
+# the 7th field is the lease epoch; later ones are for later versions
+echo "703 0 3 $A val1 1700000003000 4 later" >"$T/extra.j"
 jc extra_field_ok 0 "result=ok signatures=1" "$T/extra.j"
+mal malformed_epoch "703 0 3 $A val1 1700000003000 four\n"
+
+# 8b. Lease epochs: one holder per epoch, and the old lease over before
+# the new one signs.
+{
+	echo "800 0 3 $A val1 1700000000000 1"
+	echo "801 0 3 $A val1 1700000001000 1"
+	echo "805 0 3 $A val2 1700000005000 2"
+	echo "806 0 3 $A val2 1700000006000 2"
+	echo "807 0 3 $A val1 1700000007000 3"
+} >"$T/epochs"
+jc epochs_ok 0 "result=ok epoch_faults=0" "$T/epochs"
+echo "808 0 3 $A val2 1700000008000 3" >>"$T/epochs"
+jc epoch_shared 1 "result=fail double_signs=0 epoch_faults=1" "$T/epochs"
+check epoch_shared_says out_has epoch_shared \
+	"^SHARED epoch 3: #808 by val2 (line 6), but val1 signed under it first (line 5)"
+{
+	echo "800 0 3 $A val1 1700000000000 1"
+	echo "802 0 3 $A val2 1700000002000 2"
+	echo "803 0 3 $A val1 1700000003000 1"
+	echo "804 0 3 $A val2 1700000004000 2"
+} >"$T/overlap"
+jc epoch_overlap 1 "result=fail double_signs=0 regressions=0 epoch_faults=1" \
+	"$T/overlap"
+check epoch_overlap_says out_has epoch_overlap \
+	"^OVERLAP #803 by val1 (line 3, 1700000003000) under epoch 1, after val2 signed under epoch 2 (line 2, 1700000002000)"
+# decided before epoch 2 first signed, appended after: late, not overlap
+{
+	echo "800 0 3 $A val1 1700000000000 1"
+	echo "802 0 3 $A val2 1700000002000 2"
+	echo "801 0 3 $A val1 1700000001000 1"
+} >"$T/overlap_late"
+jc epoch_late_ok 0 "result=ok epoch_faults=0 late=1" "$T/overlap_late"
 
 # 9. Edges: empty journal, missing journal, usage.
 : >"$T/empty"
