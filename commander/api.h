@@ -10,6 +10,19 @@
  *   GET  /api/v1/events           ?since=ID&limit=N&node=..&type=.. (read)
  *   GET  /api/v1/events/stream    server-sent events, Last-Event-ID (read)
  *   POST /api/v1/events/mark      {"message":..,"node":..} note (write)
+ *   GET  /api/v1/groups           failover groups: epoch, holder, phase
+ *                                 (read; with deps.groups)
+ *   GET  /api/v1/groups/{name}    one group (read)
+ *   POST /api/v1/groups/{name}/switchover  {"to": NODE} (write; 409
+ *                                 with the reason when refused)
+ *   POST /api/v1/groups/{name}/release     {"confirm": NAME} ack-only
+ *                                 force release (write)
+ *   GET  /api/v1/alerts           active alerts, silences, channels (read;
+ *                                 with deps.alerts)
+ *   POST /api/v1/alerts/test      {"channel": NAME} test message (write)
+ *   GET  /api/v1/silences         unexpired silences (read)
+ *   POST /api/v1/silences         add one (write)
+ *   DELETE /api/v1/silences/{id}  (write)
  *
  * Access: "open" needs nothing; "read" needs the read token when one is
  * configured (the write token also reads); "write" always needs the write
@@ -40,6 +53,9 @@
 struct fleet;
 struct store;
 struct budget;
+struct groups;
+struct alerts;
+struct event;
 struct cJSON;
 
 #define API_DEFAULT_LISTEN "http://127.0.0.1:7401"
@@ -95,7 +111,13 @@ struct api_deps {
 	/* fill *out (zeroed by the caller); must not block */
 	void (*ingest_stats)(void *arg, struct api_ingest_stats *out);
 	void *ingest_arg;
-	const char *version; /* shown by /healthz; NULL: "dev" */
+	const char *version;   /* shown by /healthz; NULL: "dev" */
+	struct groups *groups; /* failover groups, lease holders; NULL: none */
+	struct alerts *alerts; /* alert endpoints; NULL: none */
+	/* record events the API makes (switchover...): durable when it
+	 * returns 0; NULL: store_append_many */
+	int (*record)(void *arg, const struct event *evs, size_t n);
+	void *record_arg;
 };
 
 struct api;

@@ -113,6 +113,40 @@ name_hash(const char *s)
 	return h;
 }
 
+/* "line N" of the file, or the place a key came from. */
+static const char *
+place(const struct registry_pilot *p, char *buf, size_t size)
+{
+	if (p->line)
+		snprintf(buf, size, "line %u", p->line);
+	else
+		snprintf(buf, size, "%s", p->src);
+	return buf;
+}
+
+static void dup_err(char *err, size_t errlen, const char *name,
+                    const struct registry_pilot *p, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* An error about pilot p: "file:line: ..." or "src: ...". */
+static void
+dup_err(char *err, size_t errlen, const char *name,
+        const struct registry_pilot *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->line)
+		n = snprintf(err, errlen, "%s:%u: ", name, p->line);
+	else
+		n = snprintf(err, errlen, "%s: ", p->src);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * Index the keys for lookups, and refuse a key or a node name listed twice
  * (in file order, so the message names the later line).  Hash tables, not
@@ -124,7 +158,7 @@ build_index(struct registry *reg, const char *name, char *err, size_t errlen)
 {
 	size_t ns = 16, mask;
 	uint32_t *names;
-	char fp[32];
+	char fp[32], where[128];
 
 	while (ns < reg->n * 2)
 		ns *= 2;
@@ -145,10 +179,11 @@ build_index(struct registry *reg, const char *name, char *err, size_t errlen)
 			    &reg->pilots[reg->slots[i] - 1];
 
 			if (memcmp(q->pk, p->pk, KEYS_PK_BYTES) == 0) {
-				perr(err, errlen, name, p->line,
-				     "key already listed at line %u '%s'",
-				     q->line,
-				     keys_fingerprint(p->pk, fp, sizeof(fp)));
+				dup_err(
+				    err, errlen, name, p,
+				    "key already listed at %s '%s'",
+				    place(q, where, sizeof(where)),
+				    keys_fingerprint(p->pk, fp, sizeof(fp)));
 				free(names);
 				return -EEXIST;
 			}
@@ -160,10 +195,11 @@ build_index(struct registry *reg, const char *name, char *err, size_t errlen)
 			    &reg->pilots[names[i] - 1];
 
 			if (strcmp(q->name, p->name) == 0) {
-				perr(err, errlen, name, p->line,
-				     "node name already listed at line %u "
-				     "'%s'",
-				     q->line, p->name);
+				dup_err(err, errlen, name, p,
+				        "node name already listed at %s "
+				        "'%s'",
+				        place(q, where, sizeof(where)),
+				        p->name);
 				free(names);
 				return -EEXIST;
 			}
@@ -227,12 +263,45 @@ parse_line(struct registry *reg, const char *name, unsigned lineno, char *line,
 	return 1;
 }
 
-struct registry *
-registry_parse(const char *name, const char *text,
-               const uint8_t my_sk[KEYS_SK_BYTES], char *err, size_t errlen)
+/* One extra key into p: 0, or -1 with err filled. */
+static int
+parse_extra(const struct registry_extra *x, const uint8_t my_sk[KEYS_SK_BYTES],
+            struct registry_pilot *p, char *err, size_t errlen)
+{
+	char comment[KEYS_PUB_LINE_MAX], msg[160];
+
+	memset(p, 0, sizeof(*p));
+	if ((p->src = strdup(x->src)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", x->src);
+		return -1;
+	}
+	if (keys_parse_public(x->line, p->pk, comment, sizeof(comment), msg,
+	                      sizeof(msg)) != 0) {
+		snprintf(err, errlen, "%s: %s '%.80s'", x->src, msg, x->line);
+		return -1;
+	}
+	if (!name_ok(x->name) ||
+	    util_strcpy_checked(p->name, x->name, sizeof(p->name)) != 0) {
+		snprintf(err, errlen, "%s: bad node name '%.80s'", x->src,
+		         x->name);
+		return -1;
+	}
+	if (env_peer_init(&p->peer, my_sk, p->pk) != 0) {
+		env_peer_wipe(&p->peer);
+		snprintf(err, errlen, "%s: unusable public key '%.80s'", x->src,
+		         x->line);
+		return -1;
+	}
+	return 0;
+}
+
+static struct registry *
+build(const char *name, const char *text, const struct registry_extra *extra,
+      size_t nextra, const uint8_t my_sk[KEYS_SK_BYTES], char *err,
+      size_t errlen)
 {
 	struct registry *reg;
-	const char *p = text, *nl;
+	const char *p = text ? text : "", *nl;
 	char line[LINE_MAX_LEN];
 	unsigned lineno = 0;
 	size_t cap = 0;
@@ -271,6 +340,16 @@ registry_parse(const char *name, const char *text,
 			goto fail;
 		}
 	}
+	for (size_t i = 0; i < nextra; i++) {
+		if (reg->n == cap && grow(reg, &cap) != 0)
+			goto nomem;
+		/* counted even when it fails: its src is freed with the rest */
+		rc = parse_extra(&extra[i], my_sk, &reg->pilots[reg->n], err,
+		                 errlen);
+		reg->n++;
+		if (rc != 0)
+			goto fail;
+	}
 	if ((rc = build_index(reg, name, err, errlen)) != 0) {
 		if (rc == -ENOMEM)
 			goto nomem;
@@ -285,14 +364,25 @@ fail:
 }
 
 struct registry *
-registry_load(const char *path, const uint8_t my_sk[KEYS_SK_BYTES], char *err,
-              size_t errlen)
+registry_parse(const char *name, const char *text,
+               const uint8_t my_sk[KEYS_SK_BYTES], char *err, size_t errlen)
+{
+	return build(name, text, NULL, 0, my_sk, err, errlen);
+}
+
+struct registry *
+registry_load_with(const char *path, const struct registry_extra *extra,
+                   size_t nextra, const uint8_t my_sk[KEYS_SK_BYTES], char *err,
+                   size_t errlen)
 {
 	struct registry *reg;
-	char *text;
+	char *text = NULL;
 	size_t len;
 	int rc;
 
+	if (path == NULL || path[0] == '\0')
+		return build("(no authorized_pilots)", NULL, extra, nextra,
+		             my_sk, err, errlen);
 	if ((rc = file_read_all(path, REGISTRY_MAX_FILE, &text, &len)) != 0) {
 		snprintf(err, errlen, "%s: %s", path,
 		         rc == -EFBIG ? "file too large" : strerror(-rc));
@@ -303,9 +393,16 @@ registry_load(const char *path, const uint8_t my_sk[KEYS_SK_BYTES], char *err,
 		free(text);
 		return NULL;
 	}
-	reg = registry_parse(path, text, my_sk, err, errlen);
+	reg = build(path, text, extra, nextra, my_sk, err, errlen);
 	free(text);
 	return reg;
+}
+
+struct registry *
+registry_load(const char *path, const uint8_t my_sk[KEYS_SK_BYTES], char *err,
+              size_t errlen)
+{
+	return registry_load_with(path, NULL, 0, my_sk, err, errlen);
 }
 
 void
@@ -313,8 +410,10 @@ registry_free(struct registry *reg)
 {
 	if (reg == NULL)
 		return;
-	for (size_t k = 0; k < reg->n; k++)
+	for (size_t k = 0; k < reg->n; k++) {
 		env_peer_wipe(&reg->pilots[k].peer);
+		free(reg->pilots[k].src);
+	}
 	free(reg->pilots);
 	free(reg->slots);
 	free(reg->scratch);

@@ -28,7 +28,8 @@ struct registry_pilot {
 	/* fixed at load */
 	uint8_t pk[KEYS_PK_BYTES];
 	char name[PROTO_NAME_MAX];
-	unsigned line;        /* in authorized_pilots */
+	unsigned line;        /* in authorized_pilots; 0: from src */
+	char *src;            /* where a key not from the file came from */
 	struct env_peer peer; /* shared key, precomputed once */
 
 	/* under the registry mutex */
@@ -72,6 +73,24 @@ struct registry *registry_parse(const char *name, const char *text,
 struct registry *registry_load(const char *path,
                                const uint8_t my_sk[KEYS_SK_BYTES], char *err,
                                size_t errlen);
+
+/* A key given elsewhere than authorized_pilots (a [node NAME] key). */
+struct registry_extra {
+	const char *src;  /* "commander.ini: [node val1] key", for messages */
+	const char *line; /* "sextant-ed25519 BASE64" (a comment is ignored) */
+	const char *name; /* the node it authorizes */
+};
+
+/*
+ * authorized_pilots (path; NULL or "" for none) plus extra keys, checked
+ * together: a key or a node name listed twice is refused, naming both
+ * places.  Errors as registry_parse, or "src: message 'value'".
+ */
+struct registry *registry_load_with(const char *path,
+                                    const struct registry_extra *extra,
+                                    size_t nextra,
+                                    const uint8_t my_sk[KEYS_SK_BYTES],
+                                    char *err, size_t errlen);
 /* Wipes the shared keys; accepts NULL. */
 void registry_free(struct registry *reg);
 

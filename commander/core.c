@@ -1,0 +1,667 @@
+#include "commander/core.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commander/alerts.h"
+#include "commander/api.h"
+#include "commander/budget.h"
+#include "commander/evlog.h"
+#include "commander/fleet.h"
+#include "commander/groups.h"
+#include "commander/ingest.h"
+#include "commander/registry.h"
+#include "commander/store.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#define GROUPS_TICK_MS  500
+#define SECOND_TICK_MS  1000
+#define RETAIN_TICK_MS  60000
+#define PERSIST_PER_GRP 2 /* an epoch and a watermark record per tick */
+
+struct core {
+	struct commander_conf *cfg;
+	const char *version;
+	struct store *store;
+	struct evlog *evlog;
+	struct fleet *fleet;
+	struct budget *budget;
+	struct groups *groups;
+	size_t ngroups;
+	struct groups_persist *persist;
+	struct alerts *alerts;
+	struct ingest *ingest;
+	struct api *api;
+
+	atomic_uint_fast64_t heartbeats;
+	struct ingest_stats last_stats;
+	uint64_t next_groups, next_second, next_retain, next_log;
+};
+
+/* ---- events ---- */
+
+/* evlog hook: every committed event goes to the log too. */
+static void
+log_event(void *arg, const struct event *ev)
+{
+	const char *subj = ev->node[0]    ? ev->node
+	                   : ev->group[0] ? ev->group
+	                                  : ev->network;
+
+	(void)arg;
+	if (ev->severity >= SEV_WARNING)
+		log_warnx("event %" PRIu64 " %s %s%s%s: %s", ev->id,
+		          event_severity_str(ev->severity),
+		          event_type_str(ev->type), subj[0] ? " " : "", subj,
+		          ev->message);
+	else
+		log_info("event %" PRIu64 " %s%s%s: %s", ev->id,
+		         event_type_str(ev->type), subj[0] ? " " : "", subj,
+		         ev->message);
+}
+
+static int
+record(struct core *c, const struct event_list *evs)
+{
+	char e[256];
+	int rc;
+
+	if (evs->n == 0)
+		return 0;
+	if ((rc = evlog_append(c->evlog, evs->v, evs->n)) != 0)
+		log_warnx("cannot record %zu events: %s%s%s", evs->n,
+		          strerror(-rc), rc == -EIO ? ": " : "",
+		          rc == -EIO ? store_errmsg(c->store, e, sizeof(e))
+		                     : "");
+	return rc;
+}
+
+/* For the API (struct api_deps.record). */
+static int
+api_record(void *arg, const struct event *evs, size_t n)
+{
+	struct event_list l = {.v = (struct event *)evs, .n = n, .cap = n};
+
+	return record(arg, &l);
+}
+
+static void commander_event(struct core *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+commander_event(struct core *c, const char *fmt, ...)
+{
+	struct event_list evs = {0};
+	char msg[EVENT_MSG_MAX];
+	struct event *ev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((ev = event_list_add(&evs)) == NULL)
+		return;
+	event_make(ev, clock_wall_ms(), EV_COMMANDER, SEV_INFO, "", "", "",
+	           "%s", msg);
+	event_details(ev, "version", c->version, NULL);
+	record(c, &evs);
+	event_list_free(&evs);
+}
+
+/* ---- the ingest handler ---- */
+
+static void
+on_hello(void *arg, struct registry_pilot *p, const struct proto_hello *h,
+         const char *addr, uint64_t now, struct proto_reply *reply)
+{
+	struct core *c = arg;
+	struct event_list evs = {0};
+	struct proto_reply ignored;
+	char err[256] = "";
+	int rc;
+
+	if (strcmp(h->node, p->name) != 0) {
+		/* the key is listed for another node: a copied key or a
+		 * misconfigured pilot; either way not this node */
+		log_warnx("pilot %s from %s calls itself '%s': refused",
+		          p->name, addr, h->node);
+		reply->status = PROTO_ST_UNKNOWN_NODE;
+		return;
+	}
+	rc = fleet_hello(c->fleet, h, now, clock_wall_ms(), &evs, err,
+	                 sizeof(err));
+	record(c, &evs);
+	event_list_free(&evs);
+	switch (rc) {
+	case 0:
+		break;
+	case -ENOENT:
+		log_warnx("pilot %s from %s: not in the inventory and "
+		          "[fleet] accept_unlisted = no: refused",
+		          p->name, addr);
+		reply->status = PROTO_ST_UNKNOWN_NODE;
+		return;
+	default:
+		log_warnx("pilot %s from %s: hello refused: %s", p->name, addr,
+		          err[0] ? err : strerror(-rc));
+		reply->status = PROTO_ST_BAD_REQUEST;
+		return;
+	}
+	/* the registry keeps the address and logs the registration */
+	registry_on_hello(c->cfg->reg, p, h, addr, now, &ignored);
+	reply->status = PROTO_ST_OK;
+	reply->interval_ms = (uint32_t)c->cfg->commander.interval_ms;
+	reply->fleet_ref_height = fleet_ref_height(c->fleet, h->network);
+}
+
+/* A grant that is not on record must not go out: the pilot asks again. */
+static void
+drop_grants(struct proto_reply *reply)
+{
+	uint32_t w = 0;
+
+	for (uint32_t i = 0; i < reply->ncmds; i++)
+		if (reply->cmds[i].verb != VERB_RESTART_GRANT)
+			reply->cmds[w++] = reply->cmds[i];
+	reply->ncmds = w;
+}
+
+static void
+on_heartbeat(void *arg, struct registry_pilot *p,
+             const struct proto_heartbeat *hb, const char *addr, uint64_t now,
+             struct proto_reply *reply)
+{
+	struct core *c = arg;
+	struct event_list evs = {0};
+	struct fleet_hb_result fr;
+	struct proto_cmd cmd;
+	uint64_t wall = clock_wall_ms();
+	int rc;
+
+	rc = fleet_heartbeat(c->fleet, p->name, hb, now, wall, &fr, &evs);
+	switch (rc) {
+	case 0:
+		break;
+	case -ENOTCONN:
+		reply->status = PROTO_ST_NEED_HELLO;
+		goto out;
+	case -ENOENT:
+		reply->status = PROTO_ST_UNKNOWN_NODE;
+		goto out;
+	default:
+		log_warnx("heartbeat from %s: %s", p->name, strerror(-rc));
+		reply->status = PROTO_ST_BAD_REQUEST;
+		goto out;
+	}
+	atomic_fetch_add_explicit(&c->heartbeats, 1, memory_order_relaxed);
+	reply->status = PROTO_ST_OK;
+	reply->fleet_ref_height = fr.fleet_ref_height;
+	reply->interval_ms = fr.interval_ms;
+	if ((rc = budget_heartbeat(c->budget, p->name, hb, &fr, now, wall,
+	                           reply, &evs)) < 0)
+		log_warnx("restart budget for %s: %s", p->name, strerror(-rc));
+	/* on disk before the reply that depends on it leaves */
+	if (record(c, &evs) != 0)
+		drop_grants(reply);
+	event_list_clear(&evs);
+	/* last: the commander-side lease expiry counts from here */
+	if (c->groups != NULL && reply->ncmds < PROTO_MAX_CMDS &&
+	    groups_heartbeat(c->groups, p->name, hb, &fr, clock_mono_ms(),
+	                     clock_wall_ms(), &cmd, &evs)) {
+		reply->cmds[reply->ncmds++] = cmd;
+		log_debug("lease to %s: %s group %s epoch %" PRIu64, p->name,
+		          proto_verb_str(cmd.verb), cmd.group, cmd.epoch);
+	}
+	record(c, &evs);
+	log_debug("heartbeat from %s (%s) seq %" PRIu64 " height %" PRIu64
+	          " accepted",
+	          p->name, addr, hb->seq, hb->st.height);
+out:
+	event_list_free(&evs);
+}
+
+/* ---- the API's ingest counters ---- */
+
+static void
+ingest_stats_cb(void *arg, struct api_ingest_stats *out)
+{
+	struct core *c = arg;
+	struct ingest_stats st;
+
+	out->heartbeats = atomic_load(&c->heartbeats);
+	if (c->ingest == NULL)
+		return;
+	ingest_get_stats(c->ingest, &st);
+	for (unsigned i = 0; i < INGEST_DROP__COUNT && i < API_MAX_DROPS; i++)
+		out->drops[out->ndrops++] = (struct metrics_count){
+		    ingest_drop_str((enum ingest_drop)i), st.dropped[i]};
+}
+
+static void
+alert_log(void *arg, enum log_level lvl, const char *line)
+{
+	(void)arg;
+	if (lvl == LOG_LVL_WARN)
+		log_warnx("%s", line);
+	else if (lvl == LOG_LVL_INFO)
+		log_info("%s", line);
+	else
+		log_debug("%s", line);
+}
+
+/* ---- start ---- */
+
+static int
+start_groups(struct core *c, char *err, size_t errlen)
+{
+	const struct commander_conf *cfg = c->cfg;
+	uint64_t now;
+	int rc;
+
+	if (cfg->ngroups == 0)
+		return 0;
+	if ((c->groups = groups_new()) == NULL ||
+	    (c->persist = calloc(cfg->ngroups * PERSIST_PER_GRP,
+	                         sizeof(*c->persist))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->ngroups = cfg->ngroups;
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		const struct commander_group *g = cfg->groups[i];
+		struct failover_params p;
+
+		commander_group_params(g, &p);
+		if ((rc = groups_add(c->groups, g->name,
+		                     (enum failover_mode)g->mode, g->enabled,
+		                     &p)) != 0) {
+			snprintf(err, errlen, "[group %s]: %s", g->name,
+			         strerror(-rc));
+			return -1;
+		}
+	}
+	for (size_t k = 0; k < cfg->nnodes; k++) {
+		const struct fleet_node_conf *n = &cfg->nodes[k]->fc;
+
+		if (n->group[0] == '\0')
+			continue;
+		rc = groups_add_member(c->groups, n->group, n->name,
+		                       n->priority);
+		if (rc != 0 && rc != -ENOENT) {
+			snprintf(err, errlen, "[node %s]: group %s: %s",
+			         n->name, n->group,
+			         rc == -ENOSPC ? "too many members"
+			                       : strerror(-rc));
+			return -1;
+		}
+	}
+	now = clock_mono_ms();
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		const char *name = cfg->groups[i]->name;
+		char key[STORE_KV_KEY_MAX], val[STORE_KV_VAL_MAX];
+		struct groups_record rec;
+		bool have = false;
+
+		snprintf(key, sizeof(key), GROUPS_KV_PREFIX "%s", name);
+		rc = store_kv_get(c->store, key, val, sizeof(val));
+		if (rc == 0) {
+			if (groups_record_decode(val, strlen(val), &rec) != 0) {
+				/* granting from a guess could double-sign */
+				snprintf(err, errlen,
+				         "group %s: the stored lease record is "
+				         "unreadable '%.200s'",
+				         name, val);
+				return -1;
+			}
+			have = true;
+		} else if (rc != -ENOENT) {
+			snprintf(err, errlen,
+			         "group %s: cannot read the lease record: %s",
+			         name, strerror(-rc));
+			return -1;
+		}
+		groups_start(c->groups, name, have ? &rec : NULL, now);
+		if (have)
+			log_info("group %s: epoch %" PRIu64 " holder %s "
+			         "watermark %" PRIu64 " restored; no grant to "
+			         "another node for a full lease span",
+			         name, rec.epoch,
+			         rec.holder[0] ? rec.holder : "-",
+			         rec.watermark.height);
+		else
+			log_info("group %s: no lease record yet", name);
+	}
+	return 0;
+}
+
+static int
+open_store(struct core *c, char *err, size_t errlen)
+{
+	const char *dir = c->cfg->commander.state_dir;
+	char path[PATH_MAX + 16], msg[512];
+
+	/* the state dir holds the lease epochs: nobody else's business */
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "state_dir '%s': %s", dir,
+		         strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/events.db", dir);
+	if (store_open(path, &c->store, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "%s", msg);
+		return -1;
+	}
+	if ((c->evlog = evlog_new(c->store, log_event, c)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start_models(struct core *c, char *err, size_t errlen)
+{
+	struct commander_conf *cfg = c->cfg;
+	char msg[256];
+	int rc;
+
+	if ((c->fleet = fleet_new(&cfg->fleet, msg, sizeof(msg))) == NULL) {
+		snprintf(err, errlen, "[fleet] %s", msg);
+		return -1;
+	}
+	for (size_t k = 0; k < cfg->nnodes; k++)
+		if ((rc = fleet_add_node(c->fleet, &cfg->nodes[k]->fc, msg,
+		                         sizeof(msg))) != 0) {
+			snprintf(err, errlen, "[node %s]: %s",
+			         cfg->nodes[k]->fc.name,
+			         msg[0] ? msg : strerror(-rc));
+			return -1;
+		}
+	if ((c->budget = budget_new(&cfg->budget)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return start_groups(c, err, errlen);
+}
+
+int
+core_start(struct commander_conf *cfg, const char *version, struct core **out,
+           char *err, size_t errlen)
+{
+	struct alerts_params ap = {0};
+	struct ingest_params ip;
+	struct api_deps deps;
+	struct core *c;
+	char msg[512];
+	uint64_t now;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->cfg = cfg;
+	c->version = version;
+	if (open_store(c, err, errlen) != 0 ||
+	    start_models(c, err, errlen) != 0)
+		goto fail;
+	commander_event(c,
+	                "commander %s started: %zu inventory nodes, %zu "
+	                "authorized pilots, %zu failover groups",
+	                version, cfg->nnodes, registry_count(cfg->reg),
+	                cfg->ngroups);
+
+	ap.conf = &cfg->alerts;
+	ap.store = c->store;
+	ap.fleet = c->fleet;
+	ap.log = alert_log;
+	if (alerts_new(&ap, &c->alerts, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "alerts: %s", msg);
+		goto fail;
+	}
+
+	memset(&ip, 0, sizeof(ip));
+	ip.listen = cfg->commander.listen;
+	ip.contexts = cfg->commander.contexts;
+	ip.window_ms = cfg->commander.window_ms;
+	ip.reg = cfg->reg;
+	ip.id = &cfg->id;
+	ip.handler = (struct ingest_handler){
+	    .arg = c, .hello = on_hello, .heartbeat = on_heartbeat};
+	if (ingest_start(&ip, &c->ingest, err, errlen) != 0)
+		goto fail;
+	log_info("listening on %s (port %d) for %zu authorized pilots, %u "
+	         "contexts",
+	         cfg->commander.listen, ingest_port(c->ingest),
+	         registry_count(cfg->reg), cfg->commander.contexts);
+
+	deps = (struct api_deps){
+	    .fleet = c->fleet,
+	    .store = c->store,
+	    .budget = c->budget,
+	    .ingest_stats = ingest_stats_cb,
+	    .ingest_arg = c,
+	    .version = version,
+	    .groups = c->groups,
+	    .alerts = c->alerts,
+	    .record = api_record,
+	    .record_arg = c,
+	};
+	/* the leases matter more than the dashboard: a taken port is loud
+	 * in the log but does not stop the fleet's commander */
+	if ((c->api = api_start(&cfg->api, &deps, msg, sizeof(msg))) == NULL)
+		log_warnx("%s: running WITHOUT the HTTP API", msg);
+	else
+		log_info(
+		    "api on %s (port %d)%s", cfg->api.listen, api_port(c->api),
+		    cfg->api.token[0] ? ""
+		                      : "; no [api] token: writes disabled");
+
+	now = clock_mono_ms();
+	c->next_groups = now;
+	c->next_second = now + SECOND_TICK_MS;
+	c->next_retain = now + 5000;
+	c->next_log = now + cfg->commander.interval_ms;
+	*out = c;
+	return 0;
+fail:
+	core_stop(c);
+	return -1;
+}
+
+/* ---- periodic work ---- */
+
+static void
+tick_groups(struct core *c, uint64_t now, uint64_t wall)
+{
+	struct event_list evs = {0};
+	size_t n = 0;
+	int rc;
+
+	if (groups_tick(c->groups, c->fleet, now, wall, &evs, c->persist,
+	                c->ngroups * PERSIST_PER_GRP, &n) != 0)
+		log_warnx("failover: out of memory");
+	record(c, &evs);
+	event_list_clear(&evs);
+	for (size_t i = 0; i < n; i++) {
+		const struct groups_persist *p = &c->persist[i];
+		char key[STORE_KV_KEY_MAX], val[STORE_KV_VAL_MAX];
+
+		snprintf(key, sizeof(key), GROUPS_KV_PREFIX "%s", p->group);
+		if ((rc = groups_record_encode(&p->rec, val, sizeof(val))) == 0)
+			rc = store_kv_put(c->store, key, val);
+		if (rc != 0) {
+			char e[256];
+
+			log_warnx("group %s: cannot write epoch %" PRIu64
+			          " durably: %s %s",
+			          p->group, p->rec.epoch, strerror(-rc),
+			          store_errmsg(c->store, e, sizeof(e)));
+		} else if (p->epoch_step) {
+			/* on record before the grant can happen */
+			groups_persist_event(p, wall, &evs);
+			record(c, &evs);
+			event_list_clear(&evs);
+		}
+		groups_persisted(c->groups, p, rc == 0, wall, &evs);
+	}
+	record(c, &evs);
+	event_list_free(&evs);
+}
+
+static void
+log_node(const struct fleet_node_view *v, uint64_t fleet_ref, uint64_t wall)
+{
+	char age[32], flags[64] = "", peers[32] = "", ref[64], fl[64];
+	const struct proto_status *st = &v->st;
+
+	if (v->state == FLEET_UNKNOWN && v->last_seen_ms == 0) {
+		log_info("node %s: %s", v->name,
+		         v->connected ? "registered, no heartbeat yet"
+		                      : "not registered");
+		return;
+	}
+	if (v->state == FLEET_UNREACHABLE) {
+		log_info("node %s: unreachable, silent for %s (last height "
+		         "%" PRIu64 ")",
+		         v->name,
+		         util_fmt_duration(wall > v->last_seen_ms
+		                               ? wall - v->last_seen_ms
+		                               : 0,
+		                           age, sizeof(age)),
+		         v->height);
+		return;
+	}
+	if (!st->reachable) {
+		log_info("node %s: state %s, RPC unreachable (%s)", v->name,
+		         fleet_state_str(v->state),
+		         st->error[0] ? st->error : "no answer");
+		return;
+	}
+	if (st->syncing)
+		util_strlcpy(flags, ", syncing", sizeof(flags));
+	if (st->peers_known)
+		snprintf(peers, sizeof(peers), ", %" PRIu32 " peers",
+		         st->peers);
+	if (st->ref_height)
+		snprintf(ref, sizeof(ref), "lag %" PRId64 " (ref %" PRIu64 ")",
+		         (int64_t)(st->ref_height - st->height),
+		         st->ref_height);
+	else
+		util_strlcpy(ref, "no reference", sizeof(ref));
+	if (fleet_ref)
+		snprintf(fl, sizeof(fl),
+		         "fleet-lag %" PRId64 " (fleet %" PRIu64 ")",
+		         (int64_t)(fleet_ref - st->height), fleet_ref);
+	else
+		util_strlcpy(fl, "no fleet median", sizeof(fl));
+	log_info("node %s height %" PRIu64 " %s %s%s%s, network %s, state %s",
+	         v->name, st->height, ref, fl, peers, flags, v->network,
+	         fleet_state_str(v->state));
+}
+
+static void
+log_fleet(struct core *c, uint64_t wall)
+{
+	struct fleet_node_view *v = NULL;
+	struct ingest_stats st;
+	char buf[256];
+	size_t n = 0;
+
+	if (fleet_nodes(c->fleet, &v, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			log_node(&v[i],
+			         v[i].network[0]
+			             ? fleet_ref_height(c->fleet, v[i].network)
+			             : 0,
+			         wall);
+	free(v);
+	ingest_get_stats(c->ingest, &st);
+	if (memcmp(st.dropped, c->last_stats.dropped, sizeof(st.dropped)) != 0)
+		log_info("ingest: %s", ingest_fmt_stats(&st, buf, sizeof(buf)));
+	else
+		log_debug("ingest: %s",
+		          ingest_fmt_stats(&st, buf, sizeof(buf)));
+	c->last_stats = st;
+}
+
+void
+core_tick(struct core *c, uint64_t now, uint64_t wall)
+{
+	struct event_list evs = {0};
+	uint64_t deleted = 0;
+	int rc;
+
+	if (c->groups != NULL && now >= c->next_groups) {
+		c->next_groups = now + GROUPS_TICK_MS;
+		tick_groups(c, now, wall);
+	}
+	if (now >= c->next_second) {
+		c->next_second += SECOND_TICK_MS;
+		if (c->next_second <= now)
+			c->next_second = now + SECOND_TICK_MS;
+		if (fleet_tick(c->fleet, now, wall, &evs) != 0 ||
+		    budget_tick(c->budget, now, wall, &evs) != 0)
+			log_warnx("fleet tick: out of memory");
+		record(c, &evs);
+		if ((rc = alerts_tick(c->alerts, wall)) != 0)
+			log_warnx("alerts: %s", strerror(-rc));
+	}
+	if (now >= c->next_retain) {
+		c->next_retain = now + RETAIN_TICK_MS;
+		if ((rc =
+		         store_retain(c->store, wall, c->cfg->events.max_age_ms,
+		                      c->cfg->events.max_count, &deleted)) != 0)
+			log_warnx("event retention: %s", strerror(-rc));
+		else if (deleted)
+			log_info("event retention: %" PRIu64 " old events "
+			         "deleted",
+			         deleted);
+	}
+	if (now >= c->next_log) {
+		c->next_log = now + c->cfg->commander.interval_ms;
+		log_fleet(c, wall);
+	}
+	event_list_free(&evs);
+}
+
+int
+core_ingest_port(struct core *c)
+{
+	return c->ingest ? ingest_port(c->ingest) : -1;
+}
+
+int
+core_api_port(struct core *c)
+{
+	return c->api ? api_port(c->api) : -1;
+}
+
+void
+core_stop(struct core *c)
+{
+	if (c == NULL)
+		return;
+	/* nothing may call into the models once they are freed */
+	api_stop(c->api);
+	ingest_stop(c->ingest);
+	alerts_free(c->alerts);
+	if (c->evlog != NULL && c->fleet != NULL)
+		commander_event(c, "commander stopping");
+	if (c->store != NULL)
+		store_wake_all(c->store);
+	evlog_free(c->evlog);
+	store_close(c->store);
+	groups_free(c->groups);
+	free(c->persist);
+	budget_free(c->budget);
+	fleet_free(c->fleet);
+	free(c);
+}

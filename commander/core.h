@@ -1,0 +1,49 @@
+/*
+ * core.h: the running commander, put together.  It owns the durable store
+ * (<state_dir>/events.db), the fleet model, the restart budget, the
+ * failover groups and the alerts, plugs them into the ingest (struct
+ * ingest_handler) and the HTTP API, and runs their periodic steps.
+ *
+ * A heartbeat, on an nng thread:
+ *   fleet_heartbeat -> reply status, fleet reference, interval
+ *   budget_heartbeat -> restart grant or deny in the reply
+ *   the events are committed (group commit, evlog.h) before going on
+ *   groups_heartbeat, with a fresh clock -> lease grant/renew/revoke
+ *   (its own events committed too) -> the reply is sealed and sent.
+ * The tick (main loop, about every 250 ms): failover groups every 500 ms
+ * (epochs written to the store's kv with fsync before any grant), fleet
+ * and budget timeouts and alerts every second, retention every minute,
+ * a fleet log line per node every [commander] interval.
+ * Every event is logged by the daemon as it is committed.
+ */
+#ifndef SEXTANT_COMMANDER_CORE_H
+#define SEXTANT_COMMANDER_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "commander/conf.h"
+
+struct core;
+
+/*
+ * Open the store, build the models from cfg, restore the failover groups
+ * from the store, start alerts, the ingest and the API.  0 with *out
+ * (stop with core_stop), or -1 with err saying what failed.  cfg must
+ * outlive the core.  Logs what it starts.
+ */
+int core_start(struct commander_conf *cfg, const char *version,
+               struct core **out, char *err, size_t errlen);
+
+/* Periodic work; call every ~250 ms with the clocks read just before. */
+void core_tick(struct core *, uint64_t now_mono, uint64_t now_wall);
+
+/* Stop the API and the ingest, alerts, record "stopped", close the store;
+ * accepts NULL. */
+void core_stop(struct core *);
+
+/* Bound ports, for logs and tests (-1 when not listening). */
+int core_ingest_port(struct core *);
+int core_api_port(struct core *);
+
+#endif
