@@ -71,6 +71,7 @@ start_commander() {
 	head -n "$1" "$T/authorized_pilots" >"$T/auth.$1"
 	port=$(free_port)
 	CURL=tcp://127.0.0.1:$port
+	rm -rf "$T/state"
 	cat >"$T/c.$1.ini" <<EOF
 [commander]
 listen = $CURL
@@ -78,6 +79,9 @@ key = $T/commander.key
 authorized_pilots = $T/auth.$1
 state_dir = $T/state
 contexts = $CONTEXTS
+
+[api]
+listen = http://127.0.0.1:$(free_port)
 EOF
 	spawn "commander.$1" "$T/sextant-commander" -d -f "$T/c.$1.ini"
 	CPID=$LASTPID
@@ -128,14 +132,14 @@ run() {
 	fi
 	[ "$rc" = 0 ] || FAILED=1
 	[ "$mode" = rate ] && mode="rate@$(field hz "$line")Hz"
-	row=$(printf '%6s  %-11s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s' \
+	row=$(printf '%6s  %-11s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s %6s' \
 		"$n" "$mode" "$(field conns "$line")" \
 		"$(field outstanding "$line")" "$(field hb_per_s "$line")" \
 		"$(field p50_ms "$line")" "$(field p99_ms "$line")" \
 		"$(field max_ms "$line")" \
 		"$(($(field errors "$line") + $(field late "$line")))" \
 		"$(field cmd_cpu_pct "$line")" "$(field cmd_rss_mb "$line")" \
-		"$(field loadgen_cpu_pct "$line")")
+		"$(field loadgen_cpu_pct "$line")" "$(field hello_s "$line")")
 	echo "$row"
 }
 
@@ -143,9 +147,9 @@ echo "bench-commander: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' \
 	/proc/cpuinfo | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "throughput: $OUTSTANDING requests in flight, ${SECS}s measured after" \
 	"1s warm-up; commander contexts = $CONTEXTS; loadgen transport $TRANSPORT"
-HDR=$(printf '%6s  %-11s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s' \
+HDR=$(printf '%6s  %-11s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s %6s' \
 	pilots mode conns infl hb/s p50_ms p99_ms max_ms errors cmd_cpu \
-	rss_mb lg_cpu)
+	rss_mb lg_cpu reg_s)
 echo "$HDR"
 for n in $PILOTS; do
 	run "$n" throughput -s "$SECS" -w 1 -o "$OUTSTANDING" \
@@ -159,7 +163,8 @@ done
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" \
 	"(cmd_cpu: % of one core; lg_cpu: the load generator's own, on the" \
-	"same CPUs)"
+	"same CPUs; reg_s: seconds for all N hellos; figures measured after" \
+	"every pilot's first heartbeat)"
 awk '
 	{ delete v; for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
 	v["mode"] == "throughput" { seen_tp = 1 }

@@ -18,7 +18,9 @@
  *	-o M        outstanding requests in throughput mode (default 64)
  *	-c CONNS    TCP connections (default N: one per pilot, as in a fleet)
  *	-s SECONDS  measured time (default 10)
- *	-w SECONDS  warm-up before measuring (default 1)
+ *	-w SECONDS  warm-up before measuring (default 1), and at least until
+ *	            every pilot's first heartbeat was answered: a node's
+ *	            first heartbeat costs the commander fsynced events
  *	-r HZ       heartbeats per pilot per second in rate mode (default 1)
  *	-t MS       reply timeout (default 2000)
  *	-N NETS     networks the pilots spread over (default 8)
@@ -67,6 +69,8 @@
 #define MAX_SAMPLES   (8u * 1024 * 1024)
 #define BLOCK_BASE_MS 1000 /* network k makes a block every 1 + k/2 s */
 #define PILOT_VERSION "0.1.0-loadgen"
+/* the window opens at the latest this long after the warm-up */
+#define FIRST_ROUND_MAX_NS (300 * 1000000000ull)
 
 enum mode { MODE_THROUGHPUT, MODE_RATE };
 enum phase { PH_HELLO, PH_HEARTBEAT };
@@ -127,6 +131,8 @@ struct gen {
 	atomic_bool stopping;
 	atomic_uint chains; /* throughput chains still running */
 	atomic_uint hello_done;
+	atomic_uint first_done; /* pilots whose first heartbeat ended */
+	double hello_s, first_round_s;
 	atomic_uint_fast64_t hello_ok;
 	/* the measured window, CLOCK_MONOTONIC ns; 0 = not yet */
 	_Atomic uint64_t win_start, win_end;
@@ -417,6 +423,8 @@ complete(struct gen *g, struct pilot *p, enum err_kind e, const uint8_t *frame,
 {
 	if (e == E__COUNT)
 		e = check_reply(p, frame, len);
+	if (p->phase == PH_HEARTBEAT && p->seq == 1)
+		atomic_fetch_add(&g->first_done, 1);
 	if (e != E__COUNT)
 		count_err(g, e);
 	else if (p->phase == PH_HELLO)
@@ -1081,7 +1089,7 @@ drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
 	bool started = false;
 
 	ws = t0 + (uint64_t)(o->warmup * 1e9);
-	we = ws + (uint64_t)(o->seconds * 1e9);
+	we = UINT64_MAX; /* set when the window opens */
 	next_sample = t0;
 	if (g->mode == MODE_RATE)
 		period_ns = (uint64_t)(1e9 / o->rate_hz);
@@ -1089,13 +1097,22 @@ drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
 	for (;;) {
 		uint64_t now = mono_ns(), wake;
 
-		if (!started && now >= ws) {
+		/*
+		 * Measure the steady state: a node's first heartbeat makes
+		 * the commander record events (fsynced) before it answers,
+		 * so the window opens only once every pilot has had one.
+		 */
+		if (!started && now >= ws &&
+		    (atomic_load(&g->first_done) >= g->n ||
+		     now - ws > FIRST_ROUND_MAX_NS)) {
+			g->first_round_s = (double)(now - t0) / 1e9;
 			proc_read(o->pid, c0);
 			cpu0 = self_cpu_s();
 			atomic_store(&g->win_start, now);
+			we = now + (uint64_t)(o->seconds * 1e9);
 			started = true;
 		}
-		if (now >= we) {
+		if (started && now >= we) {
 			atomic_store(&g->win_end, now);
 			proc_read(o->pid, c1);
 			*self_cpu = self_cpu_s() - cpu0;
@@ -1110,8 +1127,10 @@ drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
 			next_sample = now + 100000000ull;
 		}
 		wake = next_sample < we ? next_sample : we;
-		if (!started && ws < wake)
+		if (!started && ws > now && ws < wake)
 			wake = ws;
+		if (!started && ws <= now && now + 5000000 < wake)
+			wake = now + 5000000; /* waiting for the first round */
 		if (g->mode == MODE_RATE) {
 			/* heartbeat j is pilot j % n's, due at t0 + j/n
 			 * periods: the fleet spread evenly over a period */
@@ -1148,6 +1167,7 @@ cmd_run(struct gen *g, const struct run_opts *o)
 	uint64_t rss_max = 0, errs = 0, n, deadline;
 	char err[256], comment[128];
 	double wall, self_cpu = 0, ccpu = -1;
+	uint64_t t_hello;
 
 	if (keys_init() != 0 ||
 	    keys_load_public(o->cpub, cpk, comment, sizeof(comment), err,
@@ -1175,8 +1195,12 @@ cmd_run(struct gen *g, const struct run_opts *o)
 	}
 	g->genesis_ms = clock_wall_ms() / 3600000 * 3600000 - 86400000;
 	the_gen = g;
-	if (connect_all(g, o->url) != 0 || hello_all(g) != 0)
+	if (connect_all(g, o->url) != 0)
 		return 2;
+	t_hello = mono_ns();
+	if (hello_all(g) != 0)
+		return 2;
+	g->hello_s = (double)(mono_ns() - t_hello) / 1e9;
 
 	if (g->transport == TR_RAW && g->n > SP_MAX_PILOTS) {
 		fprintf(stderr, "loadgen: -T raw: at most %u pilots\n",
@@ -1246,6 +1270,8 @@ cmd_run(struct gen *g, const struct run_opts *o)
 	for (unsigned k = 0; k < E__COUNT; k++)
 		printf(" %s=%" PRIu64, err_names[k],
 		       (uint64_t)atomic_load(&g->errs[k]));
+	printf(" hello_s=%.2f first_round_s=%.2f", g->hello_s,
+	       g->first_round_s);
 	printf(" late=%" PRIu64 " conn_lost=%u stale_replies=%" PRIu64
 	       " loadgen_cpu_pct=%.1f",
 	       (uint64_t)atomic_load(&g->late), atomic_load(&g->conn_lost),

@@ -33,6 +33,9 @@ state_dir = $T/cstate
 interval = 1s
 stale = 5s
 contexts = 4
+
+[api]
+listen = http://127.0.0.1:$(free_port)
 EOF
 spawn c "$B/sextant-commander" -d -f "$T/c.ini"
 CPID=$LASTPID
