@@ -929,7 +929,9 @@ api_start(const struct api_conf *conf, const struct api_deps *deps, char *err,
 	api->started_wall_ms = clock_wall_ms();
 	pthread_mutex_init(&api->mu, NULL);
 	pthread_cond_init(&api->cv, NULL);
-	if ((rc = api_views_register(api)) != 0) {
+	if ((rc = api_views_register(api)) != 0 ||
+	    (deps->groups != NULL && (rc = api_groups_register(api)) != 0) ||
+	    (deps->alerts != NULL && (rc = api_alerts_register(api)) != 0)) {
 		snprintf(err, errlen, "api: routes: %s", strerror(-rc));
 		goto fail;
 	}

@@ -90,6 +90,11 @@ struct api {
 
 /* api_views.c: the built-in routes. */
 int api_views_register(struct api *);
+/* api_groups.c (deps.groups set) and api_alerts.c (deps.alerts set). */
+int api_groups_register(struct api *);
+int api_alerts_register(struct api *);
+struct groups_view;
+struct cJSON *api_group_json(const struct groups_view *);
 
 /* api_sse.c */
 /* Take over conn for an event stream starting after cursor.  0, or

@@ -14,6 +14,7 @@
 #include "commander/api_int.h"
 #include "commander/budget.h"
 #include "commander/fleet.h"
+#include "commander/groups.h"
 #include "commander/store.h"
 #include "common/util.h"
 
@@ -37,12 +38,34 @@ str(cJSON *o, const char *k, const char *v)
 	return cJSON_AddStringToObject(o, k, v);
 }
 
+/* true when the call worked; *is_group: group is a failover group. */
+static bool
+groups_get_holder(struct api *api, const char *group, char *holder, size_t size,
+                  uint64_t *epoch, bool *is_group)
+{
+	struct groups_view *gv = malloc(sizeof(*gv));
+
+	if (gv == NULL)
+		return false;
+	*is_group =
+	    groups_get(api->deps.groups, group, clock_mono_ms(), gv) == 0;
+	if (*is_group) {
+		util_strlcpy(holder, gv->holder, size);
+		*epoch = gv->epoch;
+	}
+	free(gv);
+	return true;
+}
+
 static cJSON *
-node_json(const struct fleet_node_view *v, bool detail)
+node_json(struct api *api, const struct fleet_node_view *v, bool detail)
 {
 	const struct proto_status *st = &v->st;
 	cJSON *o = cJSON_CreateObject(), *s, *sign;
 	bool hello = v->version[0] != '\0' || v->state != FLEET_UNKNOWN;
+	char holder[PROTO_NAME_MAX] = "";
+	uint64_t epoch = 0;
+	bool lease_group = false;
 
 	if (o == NULL)
 		return NULL;
@@ -72,6 +95,20 @@ node_json(const struct fleet_node_view *v, bool detail)
 	num(o, "last_restart_ms", (double)v->last_restart_ms);
 	cJSON_AddBoolToObject(o, "signing", st->signing);
 	num(o, "lease_epoch", (double)st->lease_epoch);
+	/* the commander's view of the lease: who holds it, which epoch */
+	if (api->deps.groups != NULL && v->group[0] &&
+	    groups_get_holder(api, v->group, holder, sizeof(holder), &epoch,
+	                      &lease_group) &&
+	    lease_group) {
+		cJSON_AddBoolToObject(o, "lease_holder",
+		                      strcmp(holder, v->name) == 0);
+		str(o, "group_holder", holder);
+		num(o, "group_epoch", (double)epoch);
+	} else {
+		cJSON_AddBoolToObject(o, "lease_holder", false);
+		cJSON_AddNullToObject(o, "group_holder");
+		cJSON_AddNullToObject(o, "group_epoch");
+	}
 	str(o, "error", st->error);
 	if (!detail || (s = cJSON_AddObjectToObject(o, "status")) == NULL)
 		return o;
@@ -171,7 +208,8 @@ h_fleet(const struct api_request *rq, struct api_response *r)
 	num(o, "time_ms", (double)clock_wall_ms());
 	if ((a = cJSON_AddArrayToObject(o, "nodes")) != NULL)
 		for (i = 0; i < nn; i++)
-			cJSON_AddItemToArray(a, node_json(&nodes[i], false));
+			cJSON_AddItemToArray(a,
+			                     node_json(api, &nodes[i], false));
 	if ((a = cJSON_AddArrayToObject(o, "networks")) != NULL)
 		for (i = 0; i < nw; i++)
 			cJSON_AddItemToArray(
@@ -187,6 +225,17 @@ h_fleet(const struct api_request *rq, struct api_response *r)
 			num(g, "granted_ms", (double)grants[i].granted_wall_ms);
 			cJSON_AddItemToArray(a, g);
 		}
+	if (api->deps.groups != NULL &&
+	    (a = cJSON_AddArrayToObject(o, "groups")) != NULL) {
+		struct groups_view *gv = NULL;
+		size_t ngv = 0;
+
+		if (groups_list(api->deps.groups, clock_mono_ms(), &gv, &ngv) ==
+		    0)
+			for (i = 0; i < ngv; i++)
+				cJSON_AddItemToArray(a, api_group_json(&gv[i]));
+		free(gv);
+	}
 	api_reply_json(r, 200, o);
 	o = NULL;
 out:
@@ -210,7 +259,7 @@ h_node(const struct api_request *rq, struct api_response *r)
 		api_reply_error(r, 404, "no node '%s'", rq->tail);
 		return;
 	}
-	api_reply_json(r, 200, node_json(&v, true));
+	api_reply_json(r, 200, node_json(api, &v, true));
 }
 
 /* Every parameter must be known: a typo never silently widens a query. */
@@ -453,6 +502,69 @@ api_families(struct api *api, struct metrics_buf *b)
 }
 
 static void
+lease_families(struct api *api, struct metrics_buf *b)
+{
+	struct groups_view *gv = NULL;
+	size_t n = 0, i, k;
+
+	if (api->deps.groups == NULL ||
+	    groups_list(api->deps.groups, clock_mono_ms(), &gv, &n) != 0)
+		return;
+	metrics_family(b, "sextant_lease_epoch", METRICS_GAUGE,
+	               "Current signing lease epoch of each failover group.");
+	for (i = 0; i < n; i++) {
+		struct metrics_label l = {"group", gv[i].name};
+
+		metrics_sample_u64(b, "sextant_lease_epoch", &l, 1,
+		                   gv[i].epoch);
+	}
+	metrics_family(b, "sextant_lease_holder", METRICS_GAUGE,
+	               "1 for the node holding its group's signing lease.");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < gv[i].nmembers; k++) {
+			struct metrics_label l[2] = {
+			    {"group", gv[i].name},
+			    {"node", gv[i].members[k].node}};
+
+			metrics_sample_u64(
+			    b, "sextant_lease_holder", l, 2,
+			    strcmp(gv[i].members[k].node, gv[i].holder) == 0);
+		}
+	metrics_family(b, "sextant_lease_signing", METRICS_GAUGE,
+	               "1 for a node whose pilot reports that it signs.");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < gv[i].nmembers; k++) {
+			struct metrics_label l[2] = {
+			    {"group", gv[i].name},
+			    {"node", gv[i].members[k].node}};
+
+			metrics_sample_u64(b, "sextant_lease_signing", l, 2,
+			                   gv[i].members[k].signing);
+		}
+	metrics_family(b, "sextant_lease_phase", METRICS_GAUGE,
+	               "1 for the failover phase each group is in.");
+	for (i = 0; i < n; i++)
+		for (k = FO_IDLE; k <= FO_READY; k++) {
+			struct metrics_label l[2] = {
+			    {"group", gv[i].name},
+			    {"phase",
+			     failover_phase_str((enum failover_phase)k)}};
+
+			metrics_sample_u64(b, "sextant_lease_phase", l, 2,
+			                   gv[i].phase == k);
+		}
+	metrics_family(b, "sextant_lease_watermark_height", METRICS_GAUGE,
+	               "Highest height any member of the group signed.");
+	for (i = 0; i < n; i++) {
+		struct metrics_label l = {"group", gv[i].name};
+
+		metrics_sample_u64(b, "sextant_lease_watermark_height", &l, 1,
+		                   gv[i].watermark.height);
+	}
+	free(gv);
+}
+
+static void
 network_families(const struct fleet_network_view *nets, size_t nw,
                  struct metrics_buf *b)
 {
@@ -588,6 +700,7 @@ h_metrics(const struct api_request *rq, struct api_response *r)
 	};
 	metrics_write(&s, &b);
 	network_families(nets, nw, &b);
+	lease_families(api, &b);
 	api_families(api, &b);
 	if (b.failed) {
 		metrics_buf_free(&b);
