@@ -21,5 +21,10 @@ int cli_supervise(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_events(int argc, char **argv);
 int cli_node(int argc, char **argv);
+/* cli/groups.c, cli/switchover.c (failover), cli/alert.c, cli/silence.c */
+int cli_groups(int argc, char **argv);
+int cli_switchover(int argc, char **argv);
+int cli_alert(int argc, char **argv);
+int cli_silence(int argc, char **argv);
 
 #endif

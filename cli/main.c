@@ -28,6 +28,16 @@ static const struct cli_cmd cmds[] = {
      .fn = cli_events,
      .help = "event history; --follow streams new ones"},
     {.name = "node", .fn = cli_node, .help = "one node in detail: NAME"},
+    {.name = "groups",
+     .fn = cli_groups,
+     .help = "failover groups: lease epoch, holder, members"},
+    {.name = "switchover",
+     .fn = cli_switchover,
+     .help = "move a group's signing lease: GROUP [--to NODE]"},
+    {.name = "alert", .fn = cli_alert, .help = "alerts: test [CHANNEL] | list"},
+    {.name = "silence",
+     .fn = cli_silence,
+     .help = "hold back alerts: add | list | rm ID"},
 };
 
 static void
