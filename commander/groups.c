@@ -480,8 +480,8 @@ tick_group(struct group *g, const struct fleet_node_view *v, const bool *have,
 		refresh(g, &g->m[i], &v[i], have[i], now);
 	n = members_of(g, now, fms);
 
-	if (fg->phase == FO_HELD && fg->expires_ms != 0 &&
-	    now >= fg->expires_ms && !fg->acked &&
+	if ((fg->phase == FO_HELD || fg->phase == FO_REVOKING) &&
+	    fg->expires_ms != 0 && now >= fg->expires_ms && !fg->acked &&
 	    !(g->lost_told && g->lost_epoch == fg->epoch)) {
 		g->lost_told = true;
 		g->lost_epoch = fg->epoch;
@@ -502,8 +502,14 @@ tick_group(struct group *g, const struct fleet_node_view *v, const bool *have,
 		            "%s", fg->reason);
 		break;
 	case FO_STEP_BLOCKED:
-		lease_event(evs, wall, SEV_WARNING, g, "", "blocked", "%s",
-		            fg->reason);
+		/* the wait after a start is the rule working, not a failure
+		 * (the alert rules page on "blocked") */
+		if (fg->phase == FO_IDLE && now < fg->hold_until_ms)
+			lease_event(evs, wall, SEV_INFO, g, "", "waiting", "%s",
+			            fg->reason);
+		else
+			lease_event(evs, wall, SEV_WARNING, g, "", "blocked",
+			            "%s", fg->reason);
 		break;
 	case FO_STEP_RISK:
 		lease_event(evs, wall, SEV_CRITICAL, g, "", "risk", "%s",
