@@ -163,8 +163,9 @@ v_crash(const struct sn_req *req, struct sn_resp *resp)
 		return -1;
 	sn_log_sub("ERROR", "simnode", "control: crash, exit status %" PRIu64,
 	           code);
-	sn_log_line("Thread 'tokio-runtime-worker' panicked at 'simulated "
-	            "crash', simnode/control.c");
+	sn_log_sub("ERROR", "panic",
+	           "Thread 'tokio-runtime-worker' panicked at 'simulated "
+	           "crash', simnode/control.c");
 	resp->exit_code = (int)code;
 	resp->close = true;
 	return 0;

@@ -22,11 +22,18 @@
 
 static char cookie[80]; /* "__cookie__:<64 hex>" */
 
+static const char *
+now_ts(char out[40])
+{
+	sn_fmt_time(sn_wall_ms(), SN_TS_BITCOIN, out, 40);
+	return out;
+}
+
 static int
 init(void)
 {
 	uint8_t rnd[32];
-	char tmp[4096];
+	char tmp[4096], ts[40];
 	size_t n = 0;
 	int fd, len;
 
@@ -56,7 +63,8 @@ init(void)
 		        strerror(errno));
 		return -1;
 	}
-	sn_log_line("Generated RPC authentication cookie %s", sn.cookie_path);
+	sn_log_line("%s Generated RPC authentication cookie %s", now_ts(ts),
+	            sn.cookie_path);
 	return 0;
 }
 
@@ -280,8 +288,11 @@ serve(const struct sn_req *req, struct sn_resp *resp)
 	size_t n;
 
 	if (!authorized(req->auth)) {
-		sn_log_line("ThreadRPCServer incorrect password attempt from "
-		            "127.0.0.1");
+		char ts[40];
+		sn_log_line(
+		    "%s ThreadRPCServer incorrect password attempt from "
+		    "127.0.0.1",
+		    now_ts(ts));
 		resp->status = 401;
 		snprintf(resp->headers, sizeof(resp->headers),
 		         "WWW-Authenticate: Basic realm=\"jsonrpc\"\r\n");
