@@ -637,11 +637,13 @@ static const struct conf_opt http_opts[] = {
     {.name = "listen",
      STR_OPT(struct pilot_conf_http, listen),
      .def = "http://127.0.0.1:" XSTR(PILOT_HTTP_DEFAULT_PORT),
+     .env = "SEXTANT_HTTP_LISTEN",
      .help = "/health and /metrics at [http://]HOST:PORT; off: none"},
     {.name = "public",
      .type = CONF_BOOL,
      .off = offsetof(struct pilot_conf_http, is_public),
      .def = "no",
+     .env = "SEXTANT_HTTP_PUBLIC",
      .help = "allow an address other than loopback"},
     CONF_END,
 };

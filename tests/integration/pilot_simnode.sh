@@ -7,6 +7,13 @@
 # chain family is checked; /metrics passes promtool and /health answers.
 . tests/lib.sh
 
+# hj PORT JQ-EXPR: /health holds and says so.  (jq 1.6 -e exits 0 on empty
+# input, so an unanswered request must fail here first.)
+hj() {
+	_b=$(curl -s -m 2 "http://127.0.0.1:$1/health") && [ -n "$_b" ] &&
+		printf '%s\n' "$_b" | jq -e "$2" >/dev/null
+}
+
 PILOT=$B/sextant-pilot
 SIM=$B/simnode
 USED=""
@@ -70,8 +77,7 @@ pilot() {
 		fail "${_n}_config" "$(cat "$T/$_n/check.err")"
 	spawn "$_n" "$PILOT" -d -f "$T/$_n/pilot.ini"
 	PILOT_PID=$LASTPID
-	if ! wait_for 10 sh -c "curl -s -m 1 http://127.0.0.1:$HTTP/health |
-		jq -e '.checked and .reachable'"; then
+	if ! wait_for 10 hj "$HTTP" '.checked and .reachable'; then
 		# a port taken meanwhile by a process elsewhere: other ports
 		if [ "${_retry:-0}" -lt 3 ] &&
 			grep -q 'in use' "$T/$_n.log" "$T/$_n/state/node.log" 2>/dev/null; then
@@ -113,7 +119,7 @@ fi
 check severe_lag_within_a_check [ $(($(date +%s) - t0)) -le 3 ]
 check severe_lag_node_is_new sh -c "[ \"\$(curl -s -m 1 http://127.0.0.1:$NODE_PORT/_sim/state | jq -r .pid)\" != '$pid0' ]"
 check severe_lag_logged log_has "$T/severe.log" 'restarting node severe (severe_lag): lag 1[0-9][0-9] blocks >= severe 100'
-check severe_lag_caught_up wait_for 10 sh -c "curl -s -m 1 http://127.0.0.1:$HTTP/health | jq -e '.lag < 5'"
+check severe_lag_caught_up wait_for 10 hj "$HTTP" '.lag < 5'
 check severe_lag_check_line wait_for 5 log_has "$T/severe.log" 'caught up -\{0,1\}[0-9]* blocks, sync rate -\{0,1\}[0-9.]* blocks/s, ETA'
 # /metrics is what Prometheus accepts; /health is JSON that says ok
 metrics "$HTTP" >"$T/metrics.txt"
@@ -130,7 +136,7 @@ check metrics_have_families sh -c "grep -q '^sextant_pilot_node_height ' '$T/met
 	grep -q '^sextant_pilot_last_decision{' '$T/metrics.txt' &&
 	grep -q '^sextant_pilot_signing 0' '$T/metrics.txt' &&
 	grep -q '^sextant_pilot_lease_epoch 0' '$T/metrics.txt'"
-check health_ok wait_for 5 sh -c "curl -s -f -m 1 http://127.0.0.1:$HTTP/health | jq -e '.status == \"ok\" and .up and .restarts == 1 and (.commander.configured | not)'"
+check health_ok wait_for 5 hj "$HTTP" '.status == "ok" and .up and .restarts == 1 and (.commander.configured | not)'
 check health_json_content_type sh -c "curl -s -m 1 -D - -o /dev/null http://127.0.0.1:$HTTP/health | grep -qi '^content-type: application/json'"
 stop "$PILOT_PID"
 check node_stops_with_pilot sh -c "! curl -s -m 1 -o /dev/null http://127.0.0.1:$NODE_PORT/_sim/state"
@@ -194,7 +200,7 @@ else
 	fail crash_loop_capped "$(tail -n 5 "$T/crash.log")"
 fi
 check crash_loop_capped_logged log_has "$T/crash.log" 'CAPPED, not restarting: crash loop: 2 restarts within 1h'
-check crash_loop_decision_capped sh -c "curl -s -m 1 http://127.0.0.1:$HTTP/health | jq -e '(.decision | startswith(\"capped: \")) and .status == \"degraded\"' >/dev/null"
+check crash_loop_decision_capped hj "$HTTP" '(.decision | startswith("capped: ")) and .status == "degraded"'
 sleep 3
 check crash_loop_no_more_restarts metric_is "$HTTP" 'sextant_pilot_restarts_total{reason="exited"}' 2
 check crash_loop_node_stays_down sh -c "! curl -s -m 1 -o /dev/null http://127.0.0.1:$NODE_PORT/_sim/state"
@@ -204,14 +210,14 @@ stop "$PILOT_PID"
 # --- hung RPC: unreachable, restarted after unreachable_checks --------------
 pilot hang cometbft
 ctl "$NODE_PORT" hang
-if wait_for 6 sh -c "curl -s -m 1 http://127.0.0.1:$HTTP/health | jq -e '.up and (.reachable | not)'"; then
+if wait_for 6 hj "$HTTP" '.up and (.reachable | not)'; then
 	pass hung_rpc_unreachable
 else
 	fail hung_rpc_unreachable "$(tail -n 5 "$T/hang.log")"
 fi
 check hung_rpc_restarted wait_for 10 metric_is "$HTTP" 'sextant_pilot_restarts_total{reason="unreachable"}' 1
 check hung_rpc_reason log_has "$T/hang.log" 'RPC unreachable for 2/2 checks'
-check hung_rpc_answers_again wait_for 10 sh -c "curl -s -m 1 http://127.0.0.1:$HTTP/health | jq -e '.reachable'"
+check hung_rpc_answers_again wait_for 10 hj "$HTTP" '.reachable'
 stop "$PILOT_PID"
 
 # --- dry-run: decides and logs, never restarts ------------------------------
@@ -233,7 +239,7 @@ stop "$PILOT_PID"
 for f in substrate ethereum beacon bitcoin; do
 	ref "$f"
 	pilot "fl_$f" "$f"
-	if wait_for 10 sh -c "curl -s -m 1 http://127.0.0.1:$HTTP/health | jq -e '.height > 0 and .reference_height > 0 and .lag != null and .lag < 5 and .status == \"ok\"'"; then
+	if wait_for 10 hj "$HTTP" '.height > 0 and .reference_height > 0 and .lag != null and .lag < 5 and .status == "ok"'; then
 		pass "flavour_$f"
 	else
 		fail "flavour_$f" "$(curl -s -m 1 "http://127.0.0.1:$HTTP/health") $(tail -n 3 "$T/fl_$f.log")"
