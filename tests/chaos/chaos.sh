@@ -172,7 +172,14 @@ key = $R/keys/commander.key
 authorized_pilots = $R/keys/authorized_pilots
 state_dir = $R/commander
 EOF
-		[ "$TIMING" = fast ] && echo "interval = 1s"
+		# The group's timings stay at their defaults; the heartbeat
+		# interval must be at most half the ttl, and the default
+		# interval (10s) is not: 5s is the default ttl's longest.
+		if [ "$TIMING" = fast ]; then
+			echo "interval = 1s"
+		else
+			echo "interval = 5s"
+		fi
 		cat <<EOF
 
 [api]
@@ -576,11 +583,15 @@ run_one() { # SEED INDEX
 	[ "$JRC" = 2 ] && REASON="${REASON:+$REASON; }journal_check: $(head -n 1 "$R/judge.txt")"
 	[ "$JRC" = 1 ] && REASON="${REASON:+$REASON; }$(grep -E '^(DOUBLE|REGRESSION|BELOW|MALFORMED|LATE|SILENT)' "$R/judge.txt" | head -n 3 | tr '\n' ' ')"
 	[ "$EXPECT" = none ] && FO_REC=- || FO_REC=${FO:--}
+	# the commander's "double-sign risk" alarms (each a critical event):
+	# with no double sign in the journal, each one was a false alarm
+	RISK=$(cat "$R"/commander.log 2>/dev/null | grep -c 'double-sign risk')
 	if [ -z "$REASON" ]; then RESULT=PASS; else RESULT=FAILED; fi
 	echo "seed=$RSEED fault=$FAULT expect=$EXPECT result=$RESULT" \
 		"failover_ms=$FO_REC double_signs=${DOUBLES:-?}" \
 		"regressions=${REGR:-?} below_watermark=${BELOW:-?}" \
-		"max_silence_ms=${SILENT:--} primary=${PRIMARY:-?}" \
+		"max_silence_ms=${SILENT:--} risk_alarms=$RISK" \
+		"primary=${PRIMARY:-?}" \
 		"reason=${REASON:-none}" | tr -s ' ' >"$R/result"
 	if [ "$RESULT" = PASS ] && [ -z "$KEEP" ]; then
 		# keep the verdict, drop the rest
@@ -665,7 +676,10 @@ pct() { # P: nearest-rank percentile of failover_ms, in seconds
 		printf "%.1fs", v[k] / 1000 }' "$CHAOS_DIR/failover_ms"
 }
 nfo=$(wc -l <"$CHAOS_DIR/failover_ms")
-echo "chaos: $nruns runs, $nfail failed, $ndouble double signs;" \
+nrisk=$(sed -n 's/.* risk_alarms=\([0-9]*\).*/\1/p' "$CHAOS_DIR/results" |
+	awk '$1 > 0 { n++ } END { print n + 0 }')
+echo "chaos: $nruns runs, $nfail failed, $ndouble double signs," \
+	"$nrisk with a commander double-sign risk alarm;" \
 	"failover ($nfo runs with a long primary fault, timing=$TIMING," \
 	"block ${BLOCK_MS}ms): p50 $(pct 50) p99 $(pct 99) max $(pct 100)"
 if [ "$nfail" = 0 ] && [ -z "$KEEP" ]; then
