@@ -45,9 +45,15 @@ static const struct conf_opt commander_opts[] = {
      DUR_OPT(struct commander_conf_main, interval_ms),
      .min = 100,
      .max = 3600 * 1000,
-     .def = "10s",
-     .help = "heartbeat interval asked of pilots; how often to log the "
-             "fleet"},
+     .def = "2s",
+     .help = "heartbeat interval asked of pilots"},
+    {.name = "log_interval",
+     DUR_OPT(struct commander_conf_main, log_interval_ms),
+     .min = 0,
+     .max = 24 * 3600 * 1000,
+     .def = "60s",
+     .help = "each node's height and lag is logged when its state changes "
+             "and at least this often; 0: every interval"},
     {.name = "window",
      DUR_OPT(struct commander_conf_main, window_ms),
      .min = 1000,

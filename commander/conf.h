@@ -40,10 +40,11 @@ struct commander_conf_main {
 	char key[PATH_MAX];               /* the commander's secret key file */
 	char authorized_pilots[PATH_MAX]; /* "" = only [node] keys */
 	char state_dir[PATH_MAX];
-	uint64_t interval_ms; /* heartbeat interval for pilots; fleet log */
-	uint64_t window_ms;   /* replay time window */
-	uint32_t contexts;    /* concurrent requests in flight */
-	uint64_t stale_ms;    /* a node silent this long is not healthy */
+	uint64_t interval_ms;     /* heartbeat interval asked of pilots */
+	uint64_t log_interval_ms; /* each node logged at least this often */
+	uint64_t window_ms;       /* replay time window */
+	uint32_t contexts;        /* concurrent requests in flight */
+	uint64_t stale_ms;        /* a node silent this long is not healthy */
 };
 
 /* [events]: retention of the durable history. */

@@ -26,6 +26,14 @@
 #define RETAIN_TICK_MS  60000
 #define PERSIST_PER_GRP 2 /* an epoch and a watermark record per tick */
 
+/* A node's last info line: hash table by name (the fleet can grow by
+ * unlisted pilots; entries are never removed). */
+struct lognote {
+	char name[PROTO_NAME_MAX];
+	uint64_t at; /* wall ms; 0 = slot empty */
+	enum fleet_state state;
+};
+
 struct core {
 	struct commander_conf *cfg;
 	const char *version;
@@ -42,6 +50,8 @@ struct core {
 
 	atomic_uint_fast64_t heartbeats;
 	struct ingest_stats last_stats;
+	struct lognote *notes; /* when each node was last logged at info */
+	size_t nnotes, capnotes;
 	uint64_t next_groups, next_second, next_retain, next_log;
 };
 
@@ -516,33 +526,85 @@ tick_groups(struct core *c, uint64_t now, uint64_t wall)
 	event_list_free(&evs);
 }
 
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The note of name (a fresh one with at == 0 when new), or NULL. */
+static struct lognote *
+note_of(struct core *c, const char *name)
+{
+	size_t i;
+
+	if (c->nnotes * 2 >= c->capnotes) {
+		size_t ncap = c->capnotes ? c->capnotes * 2 : 64;
+		struct lognote *nv = calloc(ncap, sizeof(*nv));
+
+		if (nv == NULL)
+			return NULL;
+		for (size_t k = 0; k < c->capnotes; k++) {
+			if (c->notes[k].name[0] == '\0')
+				continue;
+			for (i = name_hash(c->notes[k].name) & (ncap - 1);
+			     nv[i].name[0]; i = (i + 1) & (ncap - 1))
+				;
+			nv[i] = c->notes[k];
+		}
+		free(c->notes);
+		c->notes = nv;
+		c->capnotes = ncap;
+	}
+	for (i = name_hash(name) & (c->capnotes - 1); c->notes[i].name[0];
+	     i = (i + 1) & (c->capnotes - 1))
+		if (strcmp(c->notes[i].name, name) == 0)
+			return &c->notes[i];
+	util_strlcpy(c->notes[i].name, name, sizeof(c->notes[i].name));
+	c->nnotes++;
+	return &c->notes[i];
+}
+
+#define LOGN(info, ...)                                                        \
+	do {                                                                   \
+		if (info)                                                      \
+			log_info(__VA_ARGS__);                                 \
+		else                                                           \
+			log_debug(__VA_ARGS__);                                \
+	} while (0)
+
 static void
-log_node(const struct fleet_node_view *v, uint64_t fleet_ref, uint64_t wall)
+log_node(const struct fleet_node_view *v, uint64_t fleet_ref, uint64_t wall,
+         bool info)
 {
 	char age[32], flags[64] = "", peers[32] = "", ref[64], fl[64];
 	const struct proto_status *st = &v->st;
 
 	if (v->state == FLEET_UNKNOWN && v->last_seen_ms == 0) {
-		log_info("node %s: %s", v->name,
-		         v->connected ? "registered, no heartbeat yet"
-		                      : "not registered");
+		LOGN(info, "node %s: %s", v->name,
+		     v->connected ? "registered, no heartbeat yet"
+		                  : "not registered");
 		return;
 	}
 	if (v->state == FLEET_UNREACHABLE) {
-		log_info("node %s: unreachable, silent for %s (last height "
-		         "%" PRIu64 ")",
-		         v->name,
-		         util_fmt_duration(wall > v->last_seen_ms
-		                               ? wall - v->last_seen_ms
-		                               : 0,
-		                           age, sizeof(age)),
-		         v->height);
+		LOGN(info,
+		     "node %s: unreachable, silent for %s (last height "
+		     "%" PRIu64 ")",
+		     v->name,
+		     util_fmt_duration(
+		         wall > v->last_seen_ms ? wall - v->last_seen_ms : 0,
+		         age, sizeof(age)),
+		     v->height);
 		return;
 	}
 	if (!st->reachable) {
-		log_info("node %s: state %s, RPC unreachable (%s)", v->name,
-		         fleet_state_str(v->state),
-		         st->error[0] ? st->error : "no answer");
+		LOGN(info, "node %s: state %s, RPC unreachable (%s)", v->name,
+		     fleet_state_str(v->state),
+		     st->error[0] ? st->error : "no answer");
 		return;
 	}
 	if (st->syncing)
@@ -562,26 +624,41 @@ log_node(const struct fleet_node_view *v, uint64_t fleet_ref, uint64_t wall)
 		         (int64_t)(fleet_ref - st->height), fleet_ref);
 	else
 		util_strlcpy(fl, "no fleet median", sizeof(fl));
-	log_info("node %s height %" PRIu64 " %s %s%s%s, network %s, state %s",
-	         v->name, st->height, ref, fl, peers, flags, v->network,
-	         fleet_state_str(v->state));
+	LOGN(info, "node %s height %" PRIu64 " %s %s%s%s, network %s, state %s",
+	     v->name, st->height, ref, fl, peers, flags, v->network,
+	     fleet_state_str(v->state));
 }
 
+/* Every node at debug; at info when its state changed or log_interval
+ * passed since its last info line (a big fleet is not a log flood). */
 static void
 log_fleet(struct core *c, uint64_t wall)
 {
+	uint64_t every = c->cfg->commander.log_interval_ms;
 	struct fleet_node_view *v = NULL;
 	struct ingest_stats st;
 	char buf[256];
 	size_t n = 0;
 
 	if (fleet_nodes(c->fleet, &v, &n) == 0)
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			struct lognote *ln = note_of(c, v[i].name);
+			bool info = ln == NULL || every == 0 || ln->at == 0 ||
+			            ln->state != v[i].state ||
+			            wall - ln->at >= every;
+
+			if (!info && log_getverbose() < 1)
+				continue;
+			if (info && ln != NULL) {
+				ln->at = wall ? wall : 1;
+				ln->state = v[i].state;
+			}
 			log_node(&v[i],
 			         v[i].network[0]
 			             ? fleet_ref_height(c->fleet, v[i].network)
 			             : 0,
-			         wall);
+			         wall, info);
+		}
 	free(v);
 	ingest_get_stats(c->ingest, &st);
 	if (memcmp(st.dropped, c->last_stats.dropped, sizeof(st.dropped)) != 0)
@@ -663,5 +740,6 @@ core_stop(struct core *c)
 	free(c->persist);
 	budget_free(c->budget);
 	fleet_free(c->fleet);
+	free(c->notes);
 	free(c);
 }

@@ -1,0 +1,230 @@
+/*
+ * commander_conf_test: the commander's config (commander/conf.c) beyond
+ * what the -n/-nv goldens show: the option tables' defaults equal the
+ * modules' own defaults, [node] inventory and keys, [group] checks, and
+ * each error naming the file, the section and the bad value.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "commander/conf.h"
+#include "tests/test.h"
+
+static char dir[] = "/tmp/sextant-cconf-test.XXXXXX";
+static char keypath[300], authpath[300], pub1[KEYS_PUB_LINE_MAX],
+    pub2[KEYS_PUB_LINE_MAX];
+
+/* A config text with the [commander] section pointing at the test keys. */
+static struct commander_conf *
+load(const char *extra, const char *auth, char *err, size_t errlen)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text),
+	         "[commander]\nkey = %s\nauthorized_pilots = %s\n"
+	         "interval = 1s\n%s",
+	         keypath, auth, extra);
+	return commander_conf_load_string("c.ini", text, err, errlen);
+}
+
+static void
+setup(void)
+{
+	struct keys_identity id;
+	char line[KEYS_PUB_LINE_MAX];
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(keypath, sizeof(keypath), "%s/commander.key", dir);
+	snprintf(authpath, sizeof(authpath), "%s/authorized", dir);
+	CHECK(keys_init() == 0);
+	CHECK(keys_generate(&id) == 0);
+	CHECK(keys_write(keypath, &id, "commander") == 0);
+	CHECK(keys_generate(&id) == 0);
+	keys_format_public(id.pk, NULL, pub1, sizeof(pub1));
+	keys_format_public(id.pk, "p1", line, sizeof(line));
+	CHECK(keys_generate(&id) == 0);
+	keys_format_public(id.pk, NULL, pub2, sizeof(pub2));
+	keys_wipe(&id);
+	f = fopen(authpath, "w");
+	fprintf(f, "# test\n%s\n", line);
+	fclose(f);
+}
+
+static void
+test_defaults_match_modules(void)
+{
+	struct commander_conf *c;
+	struct fleet_conf fc;
+	struct budget_conf bc;
+	struct failover_params fp, want = FAILOVER_DEFAULT_PARAMS;
+	char err[512];
+
+	c = load("[node v1]\ngroup = g\n[group g]\n", authpath, err,
+	         sizeof(err));
+	CHECKF(c != NULL, "%s", err);
+	if (c == NULL)
+		return;
+	fleet_conf_defaults(&fc);
+	fc.interval_ms = 1000; /* the commander's interval */
+	CHECK(memcmp(&fc, &c->fleet, sizeof(fc)) == 0);
+	memset(&bc, 0, sizeof(bc));
+	budget_conf_defaults(&bc);
+	CHECK(memcmp(&bc, &c->budget, sizeof(bc)) == 0);
+	CHECK(c->ngroups == 1);
+	commander_group_params(c->groups[0], &fp);
+	CHECK(fp.ttl_ms == want.ttl_ms && fp.margin_ms == want.margin_ms &&
+	      fp.drift_ppm == want.drift_ppm &&
+	      fp.failover_after_ms == want.failover_after_ms &&
+	      fp.max_lag_blocks == want.max_lag_blocks);
+	CHECK(c->groups[0]->mode == FO_MODE_LEASE && c->groups[0]->enabled);
+	CHECK(c->api.rate_per_s == 20 && c->api.token[0] == '\0');
+	CHECK(c->alerts.inited && c->alerts.nchan == 0);
+	CHECK(c->events.max_age_ms == 720ull * 3600 * 1000);
+	commander_conf_free(c);
+}
+
+static void
+test_inventory(void)
+{
+	struct commander_conf *c;
+	char text[2048], err[512];
+
+	snprintf(text, sizeof(text),
+	         "[node p1]\ngroup = g\nnetwork = n-1\nrole = validator\n"
+	         "priority = 10\n"
+	         "[node v2]\ngroup = g\nrole = validator\npriority = 5\n"
+	         "key = %s\n"
+	         "[node s1]\nrole = sentry\n"
+	         "[group g]\nmode = ack-only\nttl = 20s\nenabled = no\n",
+	         pub2);
+	c = load(text, authpath, err, sizeof(err));
+	CHECKF(c != NULL, "%s", err);
+	if (c == NULL)
+		return;
+	CHECK(c->nnodes == 3);
+	CHECK_EQ_STR(c->nodes[0]->fc.name, "p1");
+	CHECK_EQ_STR(c->nodes[0]->fc.network, "n-1");
+	CHECK(c->nodes[0]->fc.priority == 10);
+	CHECK_EQ_STR(c->nodes[2]->fc.role, "sentry");
+	CHECK(c->groups[0]->mode == FO_MODE_ACK_ONLY);
+	CHECK(!c->groups[0]->enabled && c->groups[0]->ttl_ms == 20000);
+	/* p1 from the file, v2 from its [node] key */
+	CHECK(registry_count(c->reg) == 2);
+	commander_conf_free(c);
+
+	/* only [node] keys, no authorized_pilots file at all */
+	snprintf(text, sizeof(text), "[node v2]\nkey = %s\n", pub2);
+	c = load(text, "", err, sizeof(err));
+	CHECKF(c != NULL, "%s", err);
+	if (c)
+		CHECK(registry_count(c->reg) == 1);
+	commander_conf_free(c);
+}
+
+struct bad {
+	const char *extra;
+	const char *want; /* a piece of the message */
+};
+
+static void
+test_errors(void)
+{
+	char dup[1024], dupname[1024], toolong[600], err[512];
+	static const struct bad rows[] = {
+	    {"[group g]\n", "[group g]: no [node] has group = g"},
+	    {"[node a]\ngroup = g\n[group g]\nttl = 1s\n",
+	     "[group g] ttl: shorter than two heartbeat intervals"},
+	    {"[node a]\nrole = miner\n", "role: validator, sentry, rpc or "
+	                                 "empty 'miner'"},
+	    {"[node a]\ngroup = g\nrole = sentry\n[group g]\n",
+	     "[node a] role: a member of lease group g must be a validator "
+	     "'sentry'"},
+	    {"[node a]\n[node a]\n", "node 'a' defined twice"},
+	    {"[node a b]\n", "node name 'a b' must be"},
+	    {"[group g]\nmode = leased\n", "mode:"},
+	    {"[group x]\n[group x]\n", "group 'x' defined twice"},
+	    {"[node a]\nkey = sextant-ed25519 AAAA\n", "[node a] key:"},
+	    {"[fleet]\nlag_blocks = 0\n", "lag_blocks: out of range"},
+	    {"[budget]\nper_group = x\n", "per_group:"},
+	    {"[api]\nlisten = tcp://1.2.3.4:5\n", "[api] listen:"},
+	    {"[api]\ntoken = short\n", "[api] token: too short"},
+	    {"[events]\nmax_age = 5d\n", "max_age:"},
+	    {"[nodes a]\n", "unknown section"},
+	};
+	struct commander_conf *c;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		err[0] = '\0';
+		c = load(rows[i].extra, authpath, err, sizeof(err));
+		CHECKF(c == NULL && strstr(err, rows[i].want) != NULL &&
+		           strncmp(err, "c.ini", 5) == 0,
+		       "row %zu: got '%s'", i, err);
+		commander_conf_free(c);
+	}
+	/* a key given twice: both places named */
+	snprintf(dup, sizeof(dup), "[node x]\nkey = %s\n[node y]\nkey = %s\n",
+	         pub2, pub2);
+	c = load(dup, authpath, err, sizeof(err));
+	CHECKF(c == NULL && strstr(err, "c.ini: [node y] key: key already "
+	                                "listed at c.ini: [node x] key"),
+	       "got '%s'", err);
+	commander_conf_free(c);
+	/* a node name in authorized_pilots and with a [node] key */
+	snprintf(dupname, sizeof(dupname), "[node p1]\nkey = %s\n", pub2);
+	c = load(dupname, authpath, err, sizeof(err));
+	CHECKF(c == NULL && strstr(err, "node name already listed at line 2"),
+	       "got '%s'", err);
+	commander_conf_free(c);
+	/* a key line too long is refused (by the INI reader already) */
+	memset(toolong, 'A', sizeof(toolong) - 1);
+	toolong[sizeof(toolong) - 1] = '\0';
+	snprintf(dup, sizeof(dup), "[node a]\nkey = %s\n", toolong);
+	c = load(dup, authpath, err, sizeof(err));
+	CHECKF(c == NULL && strstr(err, "c.ini:6: line longer than"),
+	       "got '%s'", err);
+	commander_conf_free(c);
+	commander_conf_free(NULL);
+}
+
+static void
+test_dump_hides_tokens(void)
+{
+	struct commander_conf *c;
+	char err[512], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	c = load("[api]\ntoken = 0123456789abcdef0123\n", authpath, err,
+	         sizeof(err));
+	CHECKF(c != NULL, "%s", err);
+	if (c == NULL)
+		return;
+	f = open_memstream(&buf, &len);
+	commander_conf_dump(c, f);
+	fclose(f);
+	CHECK(strstr(buf, "0123456789abcdef") == NULL);
+	CHECK(strstr(buf, "token = (secret)\n") != NULL);
+	/* an unset token prints empty, so -nv output reads back */
+	CHECK(strstr(buf, "read_token = \n") != NULL);
+	free(buf);
+	commander_conf_free(c);
+}
+
+int
+main(void)
+{
+	char cmd[128];
+	int rc;
+
+	setup();
+	RUN(test_defaults_match_modules);
+	RUN(test_inventory);
+	RUN(test_errors);
+	RUN(test_dump_hides_tokens);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	rc = system(cmd);
+	(void)rc;
+	return TEST_END();
+}
