@@ -34,6 +34,8 @@ struct member {
 	struct proto_sign_state sign;
 	bool revoke_told; /* a "revoked" event went out for revoke_epoch */
 	uint64_t revoke_epoch;
+	bool doppel_told; /* a "doppelganger" event for doppel_epoch */
+	uint64_t doppel_epoch;
 };
 
 struct group {
@@ -434,6 +436,15 @@ groups_heartbeat(struct groups *gs, const char *node,
 		            "%s reports a lease (epoch %" PRIu64
 		            ") it does not hold: told to stop signing",
 		            node, cmd->epoch);
+	}
+	/* the pilot aborted a promotion because its validator key signs
+	 * elsewhere; it says so in its probe error (no wire field for it) */
+	if (strncmp(hb->st.error, "doppelganger", 12) == 0 &&
+	    !(m->doppel_told && m->doppel_epoch == g->fg.epoch)) {
+		m->doppel_told = true;
+		m->doppel_epoch = g->fg.epoch;
+		lease_event(evs, wall, SEV_CRITICAL, g, node, "doppelganger",
+		            "%s: %.120s", node, hb->st.error);
 	}
 	pthread_mutex_unlock(&gs->mu);
 	return got;
