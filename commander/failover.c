@@ -216,7 +216,11 @@ check_double_sign(struct failover_group *g, const struct failover_member *ms,
 	const struct failover_member *first = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!ms[i].signing)
+		/* only what members say now: a member we no longer hear
+		 * from last said "signing" before its lease ran out, and
+		 * counting that raised a false alarm at every failover
+		 * away from an unreachable holder */
+		if (!ms[i].signing || !ms[i].connected)
 			continue;
 		if (first) {
 			char prev[PROTO_TEXT_MAX];
