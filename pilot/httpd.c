@@ -11,36 +11,14 @@
 
 #include "common/prom.h"
 
-struct body {
-	char *data;
-	size_t len, cap;
-};
-
 struct httpd {
 	nng_http_server *srv;
 	nng_http_handler *h_health, *h_metrics;
 	int port;
 	pthread_mutex_t mu;
-	struct body health, metrics;
-	bool healthy, published;
+	struct expo_view view;
+	bool published;
 };
-
-static int
-body_set(struct body *b, const char *p, size_t n)
-{
-	if (n > b->cap) {
-		char *d = realloc(b->data, n);
-
-		if (d == NULL)
-			return -1;
-		b->data = d;
-		b->cap = n;
-	}
-	if (n)
-		memcpy(b->data, p, n);
-	b->len = n;
-	return 0;
-}
 
 static void
 respond(nng_aio *aio, uint16_t status, const char *ctype, const void *data,
@@ -67,32 +45,33 @@ serve(nng_aio *aio, bool health)
 {
 	nng_http_handler *hd = nng_aio_get_input(aio, 1);
 	struct httpd *h = nng_http_handler_get_data(hd);
-	struct body *b;
+	struct prom_buf b = {.max = 1024 * 1024};
+	struct expo_view v;
+	bool published;
 	uint16_t status = 200;
-	char *copy;
-	size_t len;
 
 	pthread_mutex_lock(&h->mu);
-	if (!h->published) {
-		pthread_mutex_unlock(&h->mu);
+	published = h->published;
+	v = h->view;
+	pthread_mutex_unlock(&h->mu);
+	if (!published) {
 		respond(aio, 503, "text/plain; charset=utf-8", "starting\n", 9);
 		return;
 	}
-	b = health ? &h->health : &h->metrics;
-	if (health && !h->healthy)
-		status = 503;
-	len = b->len;
-	copy = malloc(len ? len : 1);
-	if (copy && len)
-		memcpy(copy, b->data, len);
-	pthread_mutex_unlock(&h->mu);
-	if (copy == NULL) {
+	if (health) {
+		expo_health_json(&v, &b);
+		if (!expo_healthy(&v))
+			status = 503;
+	} else
+		expo_metrics(&v, &b);
+	if (b.failed) {
+		prom_buf_free(&b);
 		nng_aio_finish(aio, NNG_ENOMEM);
 		return;
 	}
 	respond(aio, status, health ? "application/json" : PROM_CONTENT_TYPE,
-	        copy, len);
-	free(copy);
+	        b.data, b.len);
+	prom_buf_free(&b);
 }
 
 static void
@@ -165,17 +144,13 @@ httpd_port(const struct httpd *h)
 }
 
 void
-httpd_publish(struct httpd *h, const char *health, size_t hlen, bool healthy,
-              const char *metrics, size_t mlen)
+httpd_publish(struct httpd *h, const struct expo_view *v)
 {
 	if (h == NULL)
 		return;
 	pthread_mutex_lock(&h->mu);
-	if (body_set(&h->health, health, hlen) == 0 &&
-	    body_set(&h->metrics, metrics, mlen) == 0) {
-		h->healthy = healthy;
-		h->published = true;
-	}
+	h->view = *v;
+	h->published = true;
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -189,7 +164,5 @@ httpd_stop(struct httpd *h)
 		nng_http_server_release(h->srv);
 	}
 	pthread_mutex_destroy(&h->mu);
-	free(h->health.data);
-	free(h->metrics.data);
 	free(h);
 }

@@ -22,7 +22,6 @@
 
 #include "common/http.h"
 #include "common/log.h"
-#include "common/prom.h"
 #include "common/util.h"
 #include "pilot/httpd.h"
 #include "pilot/pilotd.h"
@@ -179,11 +178,10 @@ view_setup(struct pilot *p)
 	snprintf(v->decision, sizeof(v->decision), "none: no check yet");
 }
 
-/* Render /health and /metrics from the last observation and decision. */
+/* Hand the last observation and decision to /health and /metrics. */
 static void
 publish(struct pilot *p)
 {
-	static struct prom_buf health, metrics; /* reused: no churn */
 	struct expo_view *v = &p->view;
 	const struct proto_status *st = &p->st;
 
@@ -215,16 +213,7 @@ publish(struct pilot *p)
 	}
 	v->signing = p->lease.signing;
 	v->lease_epoch = p->lease.holding ? p->lease.epoch : 0;
-	prom_buf_reset(&health);
-	prom_buf_reset(&metrics);
-	expo_health_json(v, &health);
-	expo_metrics(v, &metrics);
-	if (health.failed || metrics.failed) {
-		log_warnx("cannot render /health or /metrics: out of memory");
-		return;
-	}
-	httpd_publish(p->httpd, health.data, health.len, expo_healthy(v),
-	              metrics.data, metrics.len);
+	httpd_publish(p->httpd, v);
 }
 
 static const char *
