@@ -372,8 +372,7 @@ static const struct conf_opt supervise_opts[] = {
      .type = CONF_BOOL,
      .off = offsetof(SV, start),
      .def = "yes",
-     .help = "start the node when the pilot starts (process, or a "
-             "stopped container or unit)"},
+     .help = "process: start the node when the pilot starts"},
     {.name = "docker_host",
      STR_OPT(SV, docker_host),
      .help = "docker: unix:///path of the engine; empty: $DOCKER_HOST "
