@@ -21,7 +21,8 @@
  *	-w SECONDS  warm-up before measuring (default 1), and at least until
  *	            every pilot's first heartbeat was answered: a node's
  *	            first heartbeat costs the commander fsynced events
- *	-r HZ       heartbeats per pilot per second in rate mode (default 1)
+ *	-r HZ       heartbeats per pilot per second in rate mode (default 1);
+ *	            auto: the interval the commander's hello replies ask for
  *	-t MS       reply timeout (default 2000)
  *	-N NETS     networks the pilots spread over (default 8)
  *	-p PID      the commander: its CPU and RSS over the measured time
@@ -131,7 +132,8 @@ struct gen {
 	atomic_bool stopping;
 	atomic_uint chains; /* throughput chains still running */
 	atomic_uint hello_done;
-	atomic_uint first_done; /* pilots whose first heartbeat ended */
+	atomic_uint first_done;  /* pilots whose first heartbeat ended */
+	atomic_uint interval_ms; /* what the commander asked in its hellos */
 	double hello_s, first_round_s;
 	atomic_uint_fast64_t hello_ok;
 	/* the measured window, CLOCK_MONOTONIC ns; 0 = not yet */
@@ -382,9 +384,11 @@ build(struct gen *g, struct pilot *p, enum phase ph, uint8_t *out, size_t cap,
 	return 0;
 }
 
-/* E__COUNT if the reply opens, decodes and says ok; else why not. */
+/* E__COUNT if the reply opens, decodes and says ok; else why not.  The
+ * interval the commander asks for goes to *interval_ms. */
 static enum err_kind
-check_reply(struct pilot *p, const uint8_t *frame, size_t len)
+check_reply(struct pilot *p, const uint8_t *frame, size_t len,
+            uint32_t *interval_ms)
 {
 	/* per thread, not on the stack of nng's threads */
 	static _Thread_local uint8_t pt[ENV_MAX_FRAME];
@@ -399,6 +403,7 @@ check_reply(struct pilot *p, const uint8_t *frame, size_t len)
 		return E_DECODE;
 	if (m.u.reply.status != PROTO_ST_OK)
 		return E_STATUS;
+	*interval_ms = m.u.reply.interval_ms;
 	return E__COUNT;
 }
 
@@ -421,8 +426,12 @@ static void
 complete(struct gen *g, struct pilot *p, enum err_kind e, const uint8_t *frame,
          size_t len, uint64_t t1)
 {
+	uint32_t interval = 0;
+
 	if (e == E__COUNT)
-		e = check_reply(p, frame, len);
+		e = check_reply(p, frame, len, &interval);
+	if (e == E__COUNT && p->phase == PH_HELLO && interval > 0)
+		atomic_store(&g->interval_ms, interval);
 	if (p->phase == PH_HEARTBEAT && p->seq == 1)
 		atomic_fetch_add(&g->first_done, 1);
 	if (e != E__COUNT)
@@ -1160,7 +1169,7 @@ drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
 }
 
 static int
-cmd_run(struct gen *g, const struct run_opts *o)
+cmd_run(struct gen *g, struct run_opts *o)
 {
 	struct proc_sample c0, c1;
 	uint8_t cpk[KEYS_PK_BYTES];
@@ -1201,6 +1210,15 @@ cmd_run(struct gen *g, const struct run_opts *o)
 	if (hello_all(g) != 0)
 		return 2;
 	g->hello_s = (double)(mono_ns() - t_hello) / 1e9;
+	if (g->mode == MODE_RATE && o->rate_hz == 0) {
+		/* -r auto: as often as the commander tells pilots to */
+		if (atomic_load(&g->interval_ms) == 0) {
+			fprintf(stderr, "loadgen: -r auto: no interval in the "
+			                "commander's replies\n");
+			return 2;
+		}
+		o->rate_hz = 1000.0 / atomic_load(&g->interval_ms);
+	}
 
 	if (g->transport == TR_RAW && g->n > SP_MAX_PILOTS) {
 		fprintf(stderr, "loadgen: -T raw: at most %u pilots\n",
@@ -1406,7 +1424,9 @@ main(int argc, char **argv)
 			o.pid = (int)v;
 			break;
 		case 'r':
-			if (num(opt, optarg, 0.001, 1000, &o.rate_hz))
+			if (strcmp(optarg, "auto") == 0)
+				o.rate_hz = 0;
+			else if (num(opt, optarg, 0.001, 1000, &o.rate_hz))
 				return 2;
 			break;
 		case 's':

@@ -79,6 +79,14 @@ check rate_none_late test "$(field late "$out")" = 0
 check rate_holds_2hz between 76 84 "$(field ok "$out")"
 check rate_every_hello_ok test "$(field hello_ok "$out")" = 20
 
+# as often as the commander asks (interval = 1s): 20 pilots at 1 Hz
+out=$("$LG" run -u "$URL" -C "$T/commander.key.pub" -k "$T/pilots.keys" \
+	-m rate -r auto -s 2 -w 0.5 -t 5000 2>"$T/auto.err")
+echo "auto: $out"
+check rate_auto_follows_interval test "$(field hz "$out")" = 1
+check rate_auto_no_errors test "$(field errors "$out")" = 0
+check rate_auto_holds_1hz between 38 42 "$(field ok "$out")"
+
 check commander_dropped_nothing sh -c "! grep -q 'dropped request' '$C'"
 check commander_registered_all test "$(grep -c 'pilot lg-0000[0-9]* registered' \
 	"$C")" = 20
