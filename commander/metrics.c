@@ -1,185 +1,141 @@
 #include "commander/metrics.h"
 
+#include "common/prom.h"
+
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool
-buf_grow(struct metrics_buf *b, size_t need)
-{
-	size_t cap;
-	char *p;
+/*
+ * The writer itself is common/prom.c's (the pilot's /metrics uses it too);
+ * metrics.h keeps its names for the commander.  The buffer structs have
+ * the same fields: each call copies them in and out.
+ */
+#define MAX_LABELS 16
 
-	if (b->failed)
-		return false;
-	if (b->max != 0 && b->len + need > b->max) {
+static struct prom_buf
+pin(const struct metrics_buf *b)
+{
+	return (struct prom_buf){.data = b->data,
+	                         .len = b->len,
+	                         .cap = b->cap,
+	                         .max = b->max,
+	                         .failed = b->failed};
+}
+
+static void
+pout(struct metrics_buf *b, const struct prom_buf *p)
+{
+	b->data = p->data;
+	b->len = p->len;
+	b->cap = p->cap;
+	b->max = p->max;
+	b->failed = p->failed;
+}
+
+/* The labels as prom's; false (and the buffer failed) past MAX_LABELS. */
+static bool
+labels_in(struct metrics_buf *b, const struct metrics_label *l, size_t n,
+          struct prom_label *out)
+{
+	if (n > MAX_LABELS) {
 		b->failed = true;
 		return false;
 	}
-	if (b->len + need + 1 <= b->cap)
-		return true;
-	cap = b->cap ? b->cap : 1024;
-	while (cap < b->len + need + 1)
-		cap *= 2;
-	if ((p = realloc(b->data, cap)) == NULL) {
-		b->failed = true;
-		return false;
-	}
-	b->data = p;
-	b->cap = cap;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct prom_label){l[i].name, l[i].value};
 	return true;
 }
 
 void
 metrics_buf_append(struct metrics_buf *b, const void *p, size_t n)
 {
-	if (!buf_grow(b, n))
-		return;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+	struct prom_buf x = pin(b);
+
+	prom_buf_append(&x, p, n);
+	pout(b, &x);
 }
 
 void
 metrics_buf_puts(struct metrics_buf *b, const char *s)
 {
-	metrics_buf_append(b, s, strlen(s));
+	struct prom_buf x = pin(b);
+
+	prom_buf_puts(&x, s);
+	pout(b, &x);
 }
 
 void
 metrics_buf_printf(struct metrics_buf *b, const char *fmt, ...)
 {
-	size_t room = b->data ? b->cap - b->len : 0;
+	struct prom_buf x = pin(b);
 	va_list ap;
-	int n;
 
-	if (b->failed)
-		return;
 	va_start(ap, fmt);
-	n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
+	prom_buf_vprintf(&x, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		b->failed = true;
-		return;
-	}
-	if (!buf_grow(b, (size_t)n)) {
-		if (b->data != NULL)
-			b->data[b->len] = '\0'; /* undo a partial first pass */
-		return;
-	}
-	if ((size_t)n >= room) { /* the first pass was cut short */
-		va_start(ap, fmt);
-		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-	}
-	b->len += (size_t)n;
+	pout(b, &x);
 }
 
 void
 metrics_buf_reset(struct metrics_buf *b)
 {
-	b->len = 0;
-	b->failed = false;
-	if (b->data != NULL)
-		b->data[0] = '\0';
+	struct prom_buf x = pin(b);
+
+	prom_buf_reset(&x);
+	pout(b, &x);
 }
 
 void
 metrics_buf_free(struct metrics_buf *b)
 {
+	struct prom_buf x;
+
 	if (b == NULL)
 		return;
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-/* HELP escapes \ and newline; label values also escape the quote. */
-static void
-put_escaped(struct metrics_buf *b, const char *s, bool quote)
-{
-	const char *run = s;
-
-	for (; *s != '\0'; s++) {
-		const char *rep = NULL;
-
-		if (*s == '\\')
-			rep = "\\\\";
-		else if (*s == '\n')
-			rep = "\\n";
-		else if (quote && *s == '"')
-			rep = "\\\"";
-		if (rep == NULL)
-			continue;
-		metrics_buf_append(b, run, (size_t)(s - run));
-		metrics_buf_puts(b, rep);
-		run = s + 1;
-	}
-	metrics_buf_append(b, run, (size_t)(s - run));
+	x = pin(b);
+	prom_buf_free(&x);
+	pout(b, &x);
 }
 
 void
 metrics_family(struct metrics_buf *b, const char *name, enum metrics_type type,
                const char *help)
 {
-	static const char *const types[] = {
-	    [METRICS_COUNTER] = "counter",
-	    [METRICS_GAUGE] = "gauge",
-	    [METRICS_HISTOGRAM] = "histogram",
-	    [METRICS_UNTYPED] = "untyped",
+	static const enum prom_type types[] = {
+	    [METRICS_COUNTER] = PROM_COUNTER,
+	    [METRICS_GAUGE] = PROM_GAUGE,
+	    [METRICS_HISTOGRAM] = PROM_HISTOGRAM,
+	    [METRICS_UNTYPED] = PROM_UNTYPED,
 	};
+	struct prom_buf x = pin(b);
 
-	metrics_buf_printf(b, "# HELP %s ", name);
-	put_escaped(b, help, false);
-	metrics_buf_printf(b, "\n# TYPE %s %s\n", name, types[type]);
+	prom_family(&x, name, types[type], help);
+	pout(b, &x);
 }
 
 void
 metrics_fmt_double(double v, char *buf, size_t size)
 {
-	if (isnan(v)) {
-		snprintf(buf, size, "NaN");
-	} else if (isinf(v)) {
-		snprintf(buf, size, v > 0 ? "+Inf" : "-Inf");
-	} else {
-		/* shortest of %.15g / %.17g that reads back exactly */
-		snprintf(buf, size, "%.15g", v);
-		if (strtod(buf, NULL) != v)
-			snprintf(buf, size, "%.17g", v);
-	}
-}
-
-static void
-put_labels(struct metrics_buf *b, const struct metrics_label *l, size_t n,
-           const char *le)
-{
-	size_t i;
-
-	if (n == 0 && le == NULL)
-		return;
-	metrics_buf_puts(b, "{");
-	for (i = 0; i < n; i++) {
-		metrics_buf_printf(b, "%s%s=\"", i ? "," : "", l[i].name);
-		put_escaped(b, l[i].value ? l[i].value : "", true);
-		metrics_buf_puts(b, "\"");
-	}
-	if (le != NULL)
-		metrics_buf_printf(b, "%sle=\"%s\"", n ? "," : "", le);
-	metrics_buf_puts(b, "}");
+	prom_fmt_double(v, buf, size);
 }
 
 void
 metrics_sample(struct metrics_buf *b, const char *name,
                const struct metrics_label *labels, size_t nlabels, double value)
 {
-	char num[40];
+	struct prom_label l[MAX_LABELS];
+	struct prom_buf x;
 
-	metrics_fmt_double(value, num, sizeof(num));
-	metrics_buf_puts(b, name);
-	put_labels(b, labels, nlabels, NULL);
-	metrics_buf_printf(b, " %s\n", num);
+	if (!labels_in(b, labels, nlabels, l))
+		return;
+	x = pin(b);
+	prom_sample(&x, name, l, nlabels, value);
+	pout(b, &x);
 }
 
 void
@@ -187,9 +143,14 @@ metrics_sample_u64(struct metrics_buf *b, const char *name,
                    const struct metrics_label *labels, size_t nlabels,
                    uint64_t value)
 {
-	metrics_buf_puts(b, name);
-	put_labels(b, labels, nlabels, NULL);
-	metrics_buf_printf(b, " %" PRIu64 "\n", value);
+	struct prom_label l[MAX_LABELS];
+	struct prom_buf x;
+
+	if (!labels_in(b, labels, nlabels, l))
+		return;
+	x = pin(b);
+	prom_sample_u64(&x, name, l, nlabels, value);
+	pout(b, &x);
 }
 
 int
@@ -197,32 +158,20 @@ metrics_histogram(struct metrics_buf *b, const char *name,
                   const struct metrics_label *labels, size_t nlabels,
                   const struct metrics_hist *h)
 {
-	char le[40], sum[40];
-	uint64_t acc = 0;
-	size_t i;
+	struct prom_label l[MAX_LABELS];
+	struct prom_hist ph = {.bounds = h->bounds,
+	                       .nbounds = h->nbounds,
+	                       .counts = h->counts,
+	                       .sum = h->sum};
+	struct prom_buf x;
+	int rc;
 
-	for (i = 0; i < h->nbounds; i++)
-		if (!isfinite(h->bounds[i]) ||
-		    (i > 0 && !(h->bounds[i] > h->bounds[i - 1])))
-			return -EINVAL;
-	for (i = 0; i <= h->nbounds; i++) {
-		acc += h->counts[i];
-		if (i < h->nbounds)
-			metrics_fmt_double(h->bounds[i], le, sizeof(le));
-		else
-			snprintf(le, sizeof(le), "+Inf");
-		metrics_buf_printf(b, "%s_bucket", name);
-		put_labels(b, labels, nlabels, le);
-		metrics_buf_printf(b, " %" PRIu64 "\n", acc);
-	}
-	metrics_fmt_double(h->sum, sum, sizeof(sum));
-	metrics_buf_printf(b, "%s_sum", name);
-	put_labels(b, labels, nlabels, NULL);
-	metrics_buf_printf(b, " %s\n", sum);
-	metrics_buf_printf(b, "%s_count", name);
-	put_labels(b, labels, nlabels, NULL);
-	metrics_buf_printf(b, " %" PRIu64 "\n", acc);
-	return 0;
+	if (!labels_in(b, labels, nlabels, l))
+		return -ENOMEM;
+	x = pin(b);
+	rc = prom_histogram(&x, name, l, nlabels, &ph);
+	pout(b, &x);
+	return rc;
 }
 
 static size_t

@@ -51,32 +51,41 @@ prom_buf_puts(struct prom_buf *b, const char *s)
 }
 
 void
-prom_buf_printf(struct prom_buf *b, const char *fmt, ...)
+prom_buf_vprintf(struct prom_buf *b, const char *fmt, va_list ap)
 {
 	size_t room = b->data ? b->cap - b->len : 0;
-	va_list ap;
+	va_list again;
 	int n;
 
 	if (b->failed)
 		return;
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
-	va_end(ap);
 	if (n < 0) {
 		b->failed = true;
+		va_end(again);
 		return;
 	}
 	if (!buf_grow(b, (size_t)n)) {
 		if (b->data != NULL)
 			b->data[b->len] = '\0'; /* undo a partial first pass */
+		va_end(again);
 		return;
 	}
-	if ((size_t)n >= room) { /* the first pass was cut short */
-		va_start(ap, fmt);
-		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-	}
+	if ((size_t)n >= room) /* the first pass was cut short */
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, again);
+	va_end(again);
 	b->len += (size_t)n;
+}
+
+void
+prom_buf_printf(struct prom_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	prom_buf_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -9,6 +9,7 @@
 #ifndef SEXTANT_PROM_H
 #define SEXTANT_PROM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,8 @@ void prom_buf_append(struct prom_buf *, const void *p, size_t n);
 void prom_buf_puts(struct prom_buf *, const char *s);
 void prom_buf_printf(struct prom_buf *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void prom_buf_vprintf(struct prom_buf *, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 void prom_buf_reset(struct prom_buf *); /* len 0, keeps memory */
 void prom_buf_free(struct prom_buf *);  /* accepts NULL */
 
