@@ -19,13 +19,15 @@
  *	-c CONNS    TCP connections (default N: one per pilot, as in a fleet)
  *	-s SECONDS  measured time (default 10)
  *	-w SECONDS  warm-up before measuring (default 1), and at least until
- *	            every pilot's first heartbeat was answered: a node's
- *	            first heartbeat costs the commander fsynced events
+ *	            every pilot's first heartbeat ended (a node's first
+ *	            heartbeat costs the commander fsynced events) and no
+ *	            request timed out for -t (settle_s says how long)
  *	-r HZ       heartbeats per pilot per second in rate mode (default 1);
  *	            auto: the interval the commander's hello replies ask for
  *	-t MS       reply timeout (default 2000)
  *	-N NETS     networks the pilots spread over (default 8)
  *	-p PID      the commander: its CPU and RSS over the measured time
+ *	-v          a line per second of the window on stderr
  *	-T raw|nng  how to talk: nng req0 sockets with a context per pilot,
  *	            as the pilot does; or raw, nng's SP-over-TCP framing
  *	            written by hand on one epoll thread, which costs the
@@ -134,7 +136,9 @@ struct gen {
 	atomic_uint hello_done;
 	atomic_uint first_done;  /* pilots whose first heartbeat ended */
 	atomic_uint interval_ms; /* what the commander asked in its hellos */
-	double hello_s, first_round_s;
+	_Atomic uint64_t last_timeout_ns; /* mono ns, 0 = none yet */
+	uint64_t warm_errors;             /* errors before the window */
+	double hello_s, settle_s;
 	atomic_uint_fast64_t hello_ok;
 	/* the measured window, CLOCK_MONOTONIC ns; 0 = not yet */
 	_Atomic uint64_t win_start, win_end;
@@ -434,6 +438,8 @@ complete(struct gen *g, struct pilot *p, enum err_kind e, const uint8_t *frame,
 		atomic_store(&g->interval_ms, interval);
 	if (p->phase == PH_HEARTBEAT && p->seq == 1)
 		atomic_fetch_add(&g->first_done, 1);
+	if (e == E_TIMEOUT)
+		atomic_store(&g->last_timeout_ns, mono_ns());
 	if (e != E__COUNT)
 		count_err(g, e);
 	else if (p->phase == PH_HELLO)
@@ -1085,7 +1091,42 @@ struct run_opts {
 	double seconds, warmup, rate_hz;
 	int pid;
 	unsigned nets;
+	bool per_second; /* -v: a line per second of the window */
 };
+
+/* -v: the second that just ended, to stderr: how many answered, their p99
+ * and max, and the commander's CPU over that second. */
+static void
+report_second(struct gen *g, const struct run_opts *o, uint64_t *from,
+              struct proc_sample *prev, double t)
+{
+	uint64_t to = atomic_load(&g->nsamples), n;
+	struct proc_sample cur;
+	uint32_t *v;
+
+	if (to > MAX_SAMPLES)
+		to = MAX_SAMPLES;
+	n = to - *from;
+	proc_read(o->pid, &cur);
+	if (n > 0 && (v = malloc(n * sizeof(*v))) != NULL) {
+		memcpy(v, g->samples + *from, n * sizeof(*v));
+		qsort(v, n, sizeof(*v), cmp_u32);
+		fprintf(stderr,
+		        "t=%.0fs answered=%" PRIu64 " p99_ms=%.2f max_ms=%.2f",
+		        t, n, pct_ms(v, n, 0.99), v[n - 1] / 1000.0);
+		free(v);
+	} else
+		fprintf(stderr, "t=%.0fs answered=0", t);
+	if (cur.ok && prev->ok)
+		fprintf(stderr, " cmd_cpu_pct=%.0f",
+		        100.0 * (double)(cur.ticks - prev->ticks) /
+		            (double)sysconf(_SC_CLK_TCK));
+	fprintf(stderr, " errors=%" PRIu64 "\n",
+	        (uint64_t)(atomic_load(&g->errs[E_TIMEOUT]) +
+	                   atomic_load(&g->errs[E_NET])));
+	*prev = cur;
+	*from = to;
+}
 
 /* Measure from now + warmup for seconds, sampling the commander's RSS
  * every 100 ms; in rate mode also schedule the heartbeats. */
@@ -1094,6 +1135,8 @@ drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
       struct proc_sample *c1, uint64_t *rss_max_kb, double *self_cpu)
 {
 	uint64_t t0 = mono_ns(), ws, we, next_sample, period_ns = 0, j = 0;
+	uint64_t next_second = 0, sec_from = 0;
+	struct proc_sample sec_prev = {0};
 	double cpu0 = 0;
 	bool started = false;
 
@@ -1109,17 +1152,25 @@ drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
 		/*
 		 * Measure the steady state: a node's first heartbeat makes
 		 * the commander record events (fsynced) before it answers,
-		 * so the window opens only once every pilot has had one.
+		 * so the window opens once every pilot has had one and no
+		 * request timed out for a timeout's length (the backlog of
+		 * that first round is gone).
 		 */
 		if (!started && now >= ws &&
-		    (atomic_load(&g->first_done) >= g->n ||
+		    ((atomic_load(&g->first_done) >= g->n &&
+		      now - atomic_load(&g->last_timeout_ns) >=
+		          g->timeout_ms * 1000000ull) ||
 		     now - ws > FIRST_ROUND_MAX_NS)) {
-			g->first_round_s = (double)(now - t0) / 1e9;
+			g->settle_s = (double)(now - t0) / 1e9;
+			for (unsigned k = 0; k < E__COUNT; k++)
+				g->warm_errors += atomic_load(&g->errs[k]);
 			proc_read(o->pid, c0);
 			cpu0 = self_cpu_s();
 			atomic_store(&g->win_start, now);
 			we = now + (uint64_t)(o->seconds * 1e9);
 			started = true;
+			next_second = now + 1000000000ull;
+			sec_prev = *c0;
 		}
 		if (started && now >= we) {
 			atomic_store(&g->win_end, now);
@@ -1134,6 +1185,12 @@ drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
 			if (started && s.rss_kb > *rss_max_kb)
 				*rss_max_kb = s.rss_kb;
 			next_sample = now + 100000000ull;
+			if (started && o->per_second && now >= next_second) {
+				report_second(g, o, &sec_from, &sec_prev,
+				              (double)(now - g->win_start) /
+				                  1e9);
+				next_second += 1000000000ull;
+			}
 		}
 		wake = next_sample < we ? next_sample : we;
 		if (!started && ws > now && ws < wake)
@@ -1288,8 +1345,9 @@ cmd_run(struct gen *g, struct run_opts *o)
 	for (unsigned k = 0; k < E__COUNT; k++)
 		printf(" %s=%" PRIu64, err_names[k],
 		       (uint64_t)atomic_load(&g->errs[k]));
-	printf(" hello_s=%.2f first_round_s=%.2f", g->hello_s,
-	       g->first_round_s);
+	printf(" win_errors=%" PRIu64 " warm_errors=%" PRIu64
+	       " hello_s=%.2f settle_s=%.2f",
+	       errs - g->warm_errors, g->warm_errors, g->hello_s, g->settle_s);
 	printf(" late=%" PRIu64 " conn_lost=%u stale_replies=%" PRIu64
 	       " loadgen_cpu_pct=%.1f",
 	       (uint64_t)atomic_load(&g->late), atomic_load(&g->conn_lost),
@@ -1325,7 +1383,7 @@ usage(void)
 	        "               [-o OUTSTANDING] [-c CONNS] [-s SECONDS] "
 	        "[-w SECONDS] [-r HZ]\n"
 	        "               [-t TIMEOUT_MS] [-N NETWORKS] [-p PID] "
-	        "[-T raw|nng]\n");
+	        "[-T raw|nng] [-v]\n");
 }
 
 static int
@@ -1364,7 +1422,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	optind = 2;
-	while ((ch = getopt(argc, argv, "C:c:d:k:m:N:n:o:p:r:s:T:t:u:w:")) !=
+	while ((ch = getopt(argc, argv, "C:c:d:k:m:N:n:o:p:r:s:T:t:u:vw:")) !=
 	       -1) {
 		char opt[2] = {(char)ch, '\0'};
 
@@ -1377,6 +1435,9 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			o.keys = optarg;
+			break;
+		case 'v':
+			o.per_second = true;
 			break;
 		case 'u':
 			o.url = optarg;
