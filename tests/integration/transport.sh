@@ -70,6 +70,10 @@ reconnect_max = 1s
 [node]
 rpc_url = http://127.0.0.1:$2
 timeout = 1s
+
+# several pilots share this host: each its own /health port
+[http]
+listen = http://127.0.0.1:$(free_port)
 EOF
 }
 
