@@ -314,7 +314,7 @@ fill_hello(const struct gen *g, const struct pilot *p, struct proto_msg *m)
 /*
  * A snapshot like a healthy CometBFT node's: the network makes a block
  * every BLOCK_BASE_MS * (2 + net) / 2 ms since genesis, one pilot in seven
- * lags one block, validators report the last block they signed.
+ * lags one block, each group's validator signs and reports its last block.
  */
 static void
 fill_heartbeat(const struct gen *g, struct pilot *p, uint64_t now_ms,
@@ -347,7 +347,9 @@ fill_heartbeat(const struct gen *g, struct pilot *p, uint64_t now_ms,
 	st->mem_used_pct = 50 + p->idx % 30;
 	st->load1_x100 = 50 + (uint32_t)(mix64(hb->seq) % 200);
 	if (p->role == ROLE_VALIDATOR) {
-		/* signing on its own key: no lease asked for or held */
+		/* signing on its own key, one per group: no lease asked for
+		 * or held */
+		st->signing = true;
 		st->sign.height = st->height - 1;
 		st->sign.round = 0;
 		st->sign.step = 3;
