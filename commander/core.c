@@ -200,10 +200,11 @@ on_heartbeat(void *arg, struct registry_pilot *p,
 	case 0:
 		break;
 	case -ENOTCONN:
-		reply->status = PROTO_ST_NEED_HELLO;
-		goto out;
 	case -ENOENT:
-		reply->status = PROTO_ST_UNKNOWN_NODE;
+		/* the key is authorized (the registry opened the envelope);
+		 * the fleet just has not heard its hello since we started:
+		 * an unlisted node is unknown to it until then */
+		reply->status = PROTO_ST_NEED_HELLO;
 		goto out;
 	default:
 		log_warnx("heartbeat from %s: %s", p->name, strerror(-rc));
@@ -612,7 +613,9 @@ log_node(const struct fleet_node_view *v, uint64_t fleet_ref, uint64_t wall,
 	if (st->peers_known)
 		snprintf(peers, sizeof(peers), ", %" PRIu32 " peers",
 		         st->peers);
-	if (st->ref_height)
+	/* the pilot folds the fleet reference we sent into ref_height:
+	 * "ref" here means its own public references, when they answered */
+	if (st->ref_height && st->refs_ok > 0)
 		snprintf(ref, sizeof(ref), "lag %" PRId64 " (ref %" PRIu64 ")",
 		         (int64_t)(st->ref_height - st->height),
 		         st->ref_height);
