@@ -306,6 +306,33 @@ discard_event(void *arg, const struct supervise_event *ev)
 	return 0;
 }
 
+/* The observation between checks, as the heartbeat reports it. */
+void
+pilot_log_status(const struct pilot *p)
+{
+	const struct proto_status *st = &p->st;
+	char ref[80] = "", fleet[64] = "";
+
+	if (!st->reachable) {
+		log_warnx("node %s unreachable: %s", p->cfg->pilot.name,
+		          st->error[0] ? st->error : "no answer");
+		return;
+	}
+	if (p->nrefs > 0 && st->refs_ok == 0)
+		snprintf(ref, sizeof(ref), " (no reference answered)");
+	else if (p->refs_median)
+		snprintf(ref, sizeof(ref),
+		         " lag %" PRId64 " (ref %" PRIu64 ", %" PRIu32 "/%u)",
+		         (int64_t)(p->refs_median - st->height), p->refs_median,
+		         st->refs_ok, p->nrefs);
+	if (p->fleet_ref)
+		snprintf(fleet, sizeof(fleet),
+		         " fleet-lag %" PRId64 " (fleet %" PRIu64 ")",
+		         (int64_t)(p->fleet_ref - st->height), p->fleet_ref);
+	log_info("node %s height %" PRIu64 "%s%s%s", p->cfg->pilot.name,
+	         st->height, ref, fleet, st->syncing ? " syncing" : "");
+}
+
 static void
 execute_restart(struct pilot *p, uint64_t now)
 {

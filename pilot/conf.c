@@ -632,10 +632,18 @@ static const struct conf_opt budget_opts[] = {
 
 /* ---- [http] ---- */
 
+#define HTTP_DEFAULT "http://127.0.0.1:" XSTR(PILOT_HTTP_DEFAULT_PORT)
+
+bool
+pilot_conf_http_default(const struct pilot_conf *c)
+{
+	return strcmp(c->http.listen, HTTP_DEFAULT) == 0;
+}
+
 static const struct conf_opt http_opts[] = {
     {.name = "listen",
      STR_OPT(struct pilot_conf_http, listen),
-     .def = "http://127.0.0.1:" XSTR(PILOT_HTTP_DEFAULT_PORT),
+     .def = HTTP_DEFAULT,
      .env = "SEXTANT_HTTP_LISTEN",
      .help = "/health and /metrics at [http://]HOST:PORT; off: none"},
     {.name = "public",

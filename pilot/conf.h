@@ -165,6 +165,8 @@ struct pilot_conf *pilot_conf_load(const char *path, char *err, size_t errlen);
 struct pilot_conf *pilot_conf_load_string(const char *name, const char *text,
                                           char *err, size_t errlen);
 const char *pilot_backend_str(int backend);
+/* [http] listen is the built-in default (so a taken port is no error). */
+bool pilot_conf_http_default(const struct pilot_conf *c);
 /* The normalized config for -nv. */
 void pilot_conf_dump(const struct pilot_conf *c, FILE *f);
 /* Wipes the identity; accepts NULL. */

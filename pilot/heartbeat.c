@@ -163,8 +163,14 @@ pilot_heartbeat(struct pilot *p, uint64_t now)
 			continue;
 		}
 		if (reply.u.reply.status != PROTO_ST_OK) {
-			log_warnx("commander refused heartbeat: %s",
-			          proto_status_str(reply.u.reply.status));
+			if (reply.u.reply.status != p->last_refusal)
+				log_warnx(
+				    "commander refused heartbeat: %s",
+				    proto_status_str(reply.u.reply.status));
+			p->last_refusal = reply.u.reply.status;
+			/* whatever it forgot or doubts, a hello settles it
+			 * (a commander that restarted says so this way) */
+			p->registered = false;
 			snprintf(err, sizeof(err), "heartbeat refused");
 			goto failed;
 		}

@@ -286,7 +286,8 @@ loop(struct pilot *p)
 		if (check) {
 			p->next_check = now + p->cfg->policy.check_interval_ms;
 			pilot_check(p, clock_mono_ms());
-		}
+		} else if (hb && now >= p->next_hb)
+			pilot_log_status(p); /* the check logs its own line */
 		if (p->rep && (hb || p->hb_now)) {
 			if (!p->observed)
 				pilot_observe(p, now);
@@ -391,10 +392,19 @@ main(int argc, char **argv)
 			         p.cfg->supervise.command);
 	}
 	if (p.cfg->http_url[0]) {
-		if (httpd_start(p.cfg->http_url, &p.httpd, err, sizeof(err)) !=
+		if (httpd_start(p.cfg->http_url, &p.httpd, err, sizeof(err)) ==
 		    0)
+			log_info("serving /health and /metrics on %s",
+			         p.cfg->http_url);
+		else if (pilot_conf_http_default(p.cfg))
+			/* several pilots on one host: only one gets the
+			 * default port, and the others must still run */
+			log_warnx("[http] listen: %s; /health and /metrics "
+			          "are off (set [http] listen to another "
+			          "port)",
+			          err);
+		else
 			fatalx("[http] listen: %s", err);
-		log_info("serving /health and /metrics on %s", p.cfg->http_url);
 	}
 
 	if (p.cfg->has_commander) {

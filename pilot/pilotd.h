@@ -96,6 +96,7 @@ int pilot_supervise_open(struct pilot *p, char *err, size_t errlen);
 void pilot_supervise_close(struct pilot *p);
 void pilot_watch_events(struct pilot *p, uint64_t now);
 void pilot_observe(struct pilot *p, uint64_t now);
+void pilot_log_status(const struct pilot *p);
 void pilot_check(struct pilot *p, uint64_t now);
 void pilot_restart_verdict(struct pilot *p, enum restart_verdict v,
                            uint64_t now);
