@@ -501,7 +501,7 @@ test_setup_errors(void)
 	CHECK(groups_add_member(gs, "g", "a", 1) == 0);
 	CHECK(groups_add_member(gs, "g", "a", 1) == -EEXIST);
 	for (int i = 1; i < GROUPS_MAX_MEMBERS; i++) {
-		char n[8];
+		char n[16];
 
 		snprintf(n, sizeof(n), "m%d", i);
 		CHECK(groups_add_member(gs, "g", n, 1) == 0);
