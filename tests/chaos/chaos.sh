@@ -22,7 +22,8 @@
 #             time figures); fast: ttl 4s and the rest in proportion (CI)
 #   FAULTS    comma list restricting the draw: names of FAULT_NAMES, or
 #             two joined by '+', each optionally :long or :short (hold)
-#   FAULTS_CYCLE=1  run i takes the i-th of FAULTS (in turn) instead
+#   FAULTS_CYCLE=1  seed S takes entry S mod n of FAULTS instead (so N
+#             runs from one seed take them in turn)
 #   BLOCK_MS  simnode block time (1000)
 #   KEEP=1    keep every run's directory, not only failed ones
 #   CHAOS_DIR where run directories go (a new temp dir)
@@ -360,7 +361,8 @@ plan() {
 		_list=$(echo "$FAULTS" | tr ',' ' ')
 		_n=$(echo $_list | wc -w)
 		rnd _i "$_n"
-		[ -n "${FAULTS_CYCLE:-}" ] && _i=$((RUN_INDEX % _n))
+		# in turn by seed, so that a replay of one seed is that run
+		[ -n "${FAULTS_CYCLE:-}" ] && _i=$((RSEED % _n))
 		FAULT=$(echo $_list | cut -d' ' -f$((_i + 1)))
 	else
 		rnd _k 20
@@ -452,9 +454,8 @@ stop_all() {
 	ALLPIDS=""
 }
 
-run_one() { # SEED INDEX
+run_one() { # SEED
 	RSEED=$1
-	RUN_INDEX=$2
 	R="$CHAOS_DIR/run-$1"
 	rm -rf "$R"
 	mkdir -p "$R" "$R/commander"
@@ -622,11 +623,18 @@ abort() {
 }
 trap abort INT TERM
 
+# What a replay needs besides the seed: every setting that changes a run.
+REPLAY=""
+[ "$TIMING" != default ] && REPLAY="$REPLAY TIMING=$TIMING"
+[ "$BLOCK_MS" != 1000 ] && REPLAY="$REPLAY BLOCK_MS=$BLOCK_MS"
+[ -n "$FAULTS" ] && REPLAY="$REPLAY FAULTS=$FAULTS"
+[ -n "${FAULTS_CYCLE:-}" ] && REPLAY="$REPLAY FAULTS_CYCLE=1"
+
 report() { # SEED: print the run's line as it ends
 	_f="$CHAOS_DIR/result-$1"
 	if [ ! -f "$_f" ]; then
 		echo "FAILED seed=$1 fault=? (the run left no result)"
-		echo "  replay: make chaos RUNS=1 SEED=$1"
+		echo "  replay: make chaos RUNS=1 SEED=$1$REPLAY"
 		return
 	fi
 	_l=$(cat "$_f")
@@ -635,7 +643,7 @@ report() { # SEED: print the run's line as it ends
 	echo "run $_l"
 	if [ "$_res" != PASS ]; then
 		echo "FAILED seed=$1 fault=$_fault"
-		echo "  replay: make chaos RUNS=1 SEED=$1"
+		echo "  replay: make chaos RUNS=1 SEED=$1$REPLAY"
 		echo "  kept: $CHAOS_DIR/run-$1 (timeline, judge.txt, *.log, journal)"
 	fi
 }
@@ -643,7 +651,7 @@ report() { # SEED: print the run's line as it ends
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	s=$((SEED + i))
-	(run_one "$s" "$i") &
+	(run_one "$s") &
 	RUNPIDS="$RUNPIDS $!"
 	eval "SEED_OF_$!=$s"
 	i=$((i + 1))
