@@ -16,6 +16,8 @@
 #define HB_INTERVAL_MIN 100
 #define HB_INTERVAL_MAX 60000
 
+static enum report_err last_err; /* of the last exchange */
+
 /* One exchange, logging changes of reachability only. */
 static enum report_err
 exchange(struct pilot *p, const struct proto_msg *req, struct proto_msg *reply,
@@ -28,6 +30,7 @@ exchange(struct pilot *p, const struct proto_msg *req, struct proto_msg *reply,
 	    p->rep,
 	    pilot_budget_ms(p, (uint32_t)p->cfg->commander.timeout_ms * 2) / 2);
 	e = report_exchange(p->rep, req, reply, sent_ms, err, errlen);
+	last_err = e;
 	if (e == REPORT_OK) {
 		if (!p->commander_ok && p->commander_tried)
 			log_info("commander %s answers again",
@@ -136,6 +139,7 @@ pilot_heartbeat(struct pilot *p, uint64_t now)
 
 	p->hb_now = false;
 	p->next_hb = now + p->hb_interval_ms;
+	last_err = REPORT_OK;
 	if (!p->registered && send_hello(p, err, sizeof(err)) != 0)
 		goto failed;
 	memset(&m, 0, sizeof(m));
@@ -183,6 +187,8 @@ pilot_heartbeat(struct pilot *p, uint64_t now)
 		return;
 	}
 failed:
+	if (last_err == REPORT_E_CANCELED)
+		return; /* stopping: no fallback, no restart now */
 	p->view.heartbeat_failures++;
 	if (p->gate.asking)
 		pilot_restart_verdict(
