@@ -333,6 +333,22 @@ pilot_log_status(const struct pilot *p)
 	         st->height, ref, fleet, st->syncing ? " syncing" : "");
 }
 
+int
+pilot_supervise_restart(struct pilot *p, uint32_t timeout_ms, char *err,
+                        size_t errlen)
+{
+	int rc = p->sops->restart(p->sh, timeout_ms, err, errlen);
+
+	/* the exit our own restart caused is no news */
+	if (p->sops == &supervise_process_ops) {
+		char e2[SUPERVISE_ERR_MAX];
+
+		p->sops->events(p->sh, &p->evcur, discard_event, NULL, e2,
+		                sizeof(e2));
+	}
+	return rc;
+}
+
 static void
 execute_restart(struct pilot *p, uint64_t now)
 {
@@ -344,15 +360,8 @@ execute_restart(struct pilot *p, uint64_t now)
 	log_warnx("restarting node %s (%s): %s", p->cfg->pilot.name,
 	          policy_rule_str((enum policy_rule)p->restart_rule_pending),
 	          p->gate.reason);
-	rc = p->sops->restart(p->sh, t, err, sizeof(err));
+	rc = pilot_supervise_restart(p, t, err, sizeof(err));
 	now = clock_mono_ms();
-	/* the exit our own restart caused is no news */
-	if (p->sops == &supervise_process_ops) {
-		char e2[SUPERVISE_ERR_MAX];
-
-		p->sops->events(p->sh, &p->evcur, discard_event, NULL, e2,
-		                sizeof(e2));
-	}
 	/* a start that failed is a restart all the same for the cap: a
 	 * node that cannot start must not be hammered */
 	policy_restarted(&p->ps, now);

@@ -259,6 +259,8 @@ next_wake(const struct pilot *p, uint64_t now)
 		t = p->next_check;
 	if (p->rep && p->next_hb < t)
 		t = p->next_hb;
+	if (p->rep && p->hb_now && p->last_hb_ms + PILOT_HB_GAP_MS < t)
+		t = p->last_hb_ms + PILOT_HB_GAP_MS;
 	return t;
 }
 
@@ -276,8 +278,13 @@ loop(struct pilot *p)
 		pilot_sign_tick(p, now);
 		pilot_watch_events(p, now);
 		check = now >= p->next_check;
-		hb = p->rep && (now >= p->next_hb || p->hb_now);
-		if (check || (hb && now >= p->next_hb)) {
+		/* an early heartbeat (a state change to report) waits for a
+		 * short gap, so a flapping state cannot flood the commander */
+		hb = p->rep &&
+		     (now >= p->next_hb ||
+		      (p->hb_now && now >= p->last_hb_ms + PILOT_HB_GAP_MS));
+		if (check ||
+		    (hb && now >= p->observed_ms + p->hb_interval_ms / 2)) {
 			/* one observation serves a check and a heartbeat */
 			pilot_observe(p, now);
 			if (atomic_load(&stopping))
@@ -288,10 +295,11 @@ loop(struct pilot *p)
 			pilot_check(p, clock_mono_ms());
 		} else if (hb && now >= p->next_hb)
 			pilot_log_status(p); /* the check logs its own line */
-		if (p->rep && (hb || p->hb_now)) {
+		if (hb) {
 			if (!p->observed)
 				pilot_observe(p, now);
-			pilot_heartbeat(p, clock_mono_ms());
+			p->last_hb_ms = clock_mono_ms();
+			pilot_heartbeat(p, p->last_hb_ms);
 		} else if (p->gate.asking)
 			pilot_restart_verdict(
 			    p, restart_gate_tick(&p->gate, clock_mono_ms()),

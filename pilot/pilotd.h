@@ -29,6 +29,7 @@
 #define PILOT_TICK_LEASE_MS 100 /* while a lease is held or asked for */
 #define PILOT_TICK_PROC_MS  250 /* process backend: notice exits soon */
 #define PILOT_TICK_IDLE_MS  1000
+#define PILOT_HB_GAP_MS     200 /* least gap before an early heartbeat */
 
 struct report;
 struct httpd;
@@ -85,6 +86,7 @@ struct pilot {
 	/* schedule (monotonic ms) */
 	uint64_t next_check;
 	uint64_t next_hb;
+	uint64_t last_hb_ms;
 	bool hb_now;
 	bool publish_now;
 
@@ -98,6 +100,9 @@ void pilot_watch_events(struct pilot *p, uint64_t now);
 void pilot_observe(struct pilot *p, uint64_t now);
 void pilot_log_status(const struct pilot *p);
 void pilot_check(struct pilot *p, uint64_t now);
+/* Restart the node through the supervisor (its own exit is not news). */
+int pilot_supervise_restart(struct pilot *p, uint32_t timeout_ms, char *err,
+                            size_t errlen);
 void pilot_restart_verdict(struct pilot *p, enum restart_verdict v,
                            uint64_t now);
 /* Bound a blocking step to what the lease leaves (ms; cap if no lease). */

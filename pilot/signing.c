@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "pilot/pilotd.h"
+#include "pilot/probe_parse.h"
 #include "pilot/signstate.h"
 
 static const struct signer_conf *
@@ -93,12 +94,26 @@ op_doppel_begin(void *arg, char *err, size_t errlen)
 	char addr[DOPPEL_ADDR_MAX];
 	int rc;
 
+	struct http_resp resp;
+	struct probe_result r;
+	uint64_t height = p->st.height;
+
 	if ((rc = our_address(p, addr, sizeof(addr), err, errlen)) != 0)
 		return rc;
-	doppel_start(&p->dop, addr, sc(p)->doppelganger_blocks, p->st.height);
+	/* watch from the head as it is now, not as last observed: commits
+	 * signed before we looked are no news */
+	memset(&r, 0, sizeof(r));
+	if (node_get(p, "/status", &resp, err, errlen) == 0) {
+		if (probe_parse_cometbft_status(resp.body, resp.len, &r) == 0 &&
+		    r.height > height)
+			height = r.height;
+		http_resp_free(&resp);
+	}
+	doppel_start(&p->dop, addr, sc(p)->doppelganger_blocks, height);
 	log_info("doppelganger check: watching %" PRIu32
 	         " commits after #%" PRIu64 " for %s",
-	         p->dop.blocks, p->st.height, addr);
+	         p->dop.blocks, height, addr);
+	err[0] = '\0';
 	return 0;
 }
 
@@ -168,9 +183,8 @@ op_restart_node(void *arg, char *err, size_t errlen)
 
 	if (p->sops->state(p->sh, &ss, err, errlen) == 0 && !ss.running)
 		return 0;
-	rc = p->sops->restart(
-	    p->sh,
-	    pilot_budget_ms(p, (uint32_t)p->cfg->supervise.stop_timeout_ms),
+	rc = pilot_supervise_restart(
+	    p, pilot_budget_ms(p, (uint32_t)p->cfg->supervise.stop_timeout_ms),
 	    err, errlen);
 	p->hb_now = true;
 	return rc;
@@ -292,8 +306,9 @@ pilot_sign_tick(struct pilot *p, uint64_t now)
 		p->publish_now = true;
 		break;
 	case PROMOTE_EV_FAILED:
+		/* the next heartbeat says so: an immediate one would only
+		 * fetch the same grant again */
 		log_warnx("promotion failed, not signing: %s", p->prom.msg);
-		p->hb_now = true;
 		p->publish_now = true;
 		break;
 	case PROMOTE_EV_DEMOTE:

@@ -1,0 +1,155 @@
+#!/bin/sh
+# pilot_doppelganger: a pilot granted the signing lease by the real
+# commander must not enable its key while that key signs elsewhere.  A
+# "rogue" simnode signs with the validator's address into the shared
+# journal; the pilot's own simnode serves /commit from that journal, so the
+# doppelganger check sees the rogue's signatures and aborts: the pilot's
+# node never signs, and the pilot says why.  Then the rogue stops and a
+# later grant (the commander keeps granting) promotes after a clean watch.
+. tests/lib.sh
+
+USED=""
+port() { # a free port not handed out before in this test
+	while :; do
+		_p=$(free_port)
+		case " $USED " in *" $_p "*) continue ;; esac
+		USED="$USED $_p"
+		echo "$_p"
+		return
+	done
+}
+hj() { # PORT JQ-EXPR (jq 1.6 -e passes empty input: refuse it first)
+	_b=$(curl -s -m 2 "http://127.0.0.1:$1/health") && [ -n "$_b" ] &&
+		printf '%s\n' "$_b" | jq -e "$2" >/dev/null
+}
+
+ADDR=C4A05E2D17F3B86E9A0D6C3F1B2E4A5D7C8E9F01
+GENESIS=$(($(date +%s) * 1000 - 200000))
+for k in commander val2; do
+	"$B/sextant" keygen -o "$T/$k.key" -C "$k" >/dev/null 2>&1 ||
+		{ fail "keygen_$k"; finish; }
+done
+cp "$T/val2.key.pub" "$T/authorized"
+mkdir -p "$T/secret" "$T/node/config" "$T/node/data" "$T/rogue"
+chmod 700 "$T/secret"
+printf '{"address":"%s","pub_key":{"type":"tendermint/PubKeyEd25519","value":""}}\n' \
+	"$ADDR" >"$T/secret/key.json"
+chmod 600 "$T/secret/key.json"
+cp "$T/secret/key.json" "$T/rogue/key.json"
+
+# the rogue: the same key, signing every height into the journal
+ROGUE=$(port)
+spawn rogue "$B/simnode" --flavour cometbft --listen "127.0.0.1:$ROGUE" \
+	--genesis "$GENESIS" --name rogue --validator-key "$T/rogue/key.json" \
+	--journal "$T/journal"
+ROGUE_PID=$LASTPID
+wait_for 10 curl -s -m 1 -o /dev/null "http://127.0.0.1:$ROGUE/_sim/state" ||
+	{ fail rogue_starts; finish; }
+
+CPORT=$(port)
+cat >"$T/c.ini" <<EOF
+[commander]
+listen = tcp://127.0.0.1:$CPORT
+key = $T/commander.key
+authorized_pilots = $T/authorized
+state_dir = $T/cstate
+interval = 1s
+
+[api]
+listen = http://127.0.0.1:$(port)
+
+[node val2]
+group = val-g
+priority = 5
+
+[group val-g]
+mode = lease
+ttl = 4s
+margin = 800ms
+failover_after = 2400ms
+EOF
+NODE=$(port)
+HTTP=$(port)
+cat >"$T/p.ini" <<EOF
+[pilot]
+name = val2
+chain = cometbft
+role = validator
+network = dop-1
+group = val-g
+interval = 1s
+state_dir = $T/state
+key = $T/val2.key
+
+[commander]
+url = tcp://127.0.0.1:$CPORT
+key = $T/commander.key.pub
+timeout = 1s
+reconnect_min = 100ms
+reconnect_max = 1s
+
+[node]
+rpc_url = http://127.0.0.1:$NODE
+timeout = 1s
+
+[supervise]
+backend = process
+command = $B/simnode
+arg = --flavour
+arg = cometbft
+arg = --listen
+arg = 127.0.0.1:$NODE
+arg = --genesis
+arg = $GENESIS
+arg = --name
+arg = val2
+arg = --network
+arg = dop-1
+arg = --validator-key
+arg = $T/node/config/key.json
+arg = --state
+arg = $T/node/data/state.json
+arg = --journal
+arg = $T/journal
+stop_timeout = 2s
+
+[signer]
+backend = keyswap
+key_source = $T/secret/key.json
+key_target = $T/node/config/key.json
+state_file = $T/node/data/state.json
+doppelganger_blocks = 3
+
+[http]
+listen = 127.0.0.1:$HTTP
+EOF
+"$B/sextant-commander" -n -f "$T/c.ini" 2>"$T/c.err" ||
+	{ fail commander_config "$(cat "$T/c.err")"; finish; }
+"$B/sextant-pilot" -n -f "$T/p.ini" 2>"$T/p.err" ||
+	{ fail pilot_config "$(cat "$T/p.err")"; finish; }
+spawn c "$B/sextant-commander" -d -v -f "$T/c.ini"
+spawn pilot "$B/sextant-pilot" -d -f "$T/p.ini"
+
+check demoted_at_start wait_for 10 grep -q 'demoted at start, not signing' "$T/pilot.log"
+if wait_for 30 grep -q 'promotion failed, not signing: doppelganger: .* signed #[0-9]*: the key signs somewhere else' "$T/pilot.log"; then
+	pass doppelganger_aborts_promotion
+else
+	fail doppelganger_aborts_promotion "$(tail -n 8 "$T/pilot.log")"
+fi
+check watch_was_logged grep -q "doppelganger check: watching 3 commits after #[0-9]* for $ADDR" "$T/pilot.log"
+check key_never_placed test ! -e "$T/node/config/key.json"
+check val2_never_signed sh -c "! grep -q ' val2 ' '$T/journal'"
+check health_not_signing hj "$HTTP" '.signer.signing | not'
+
+# the rogue goes away: the next grant promotes after a clean watch
+kill "$ROGUE_PID"
+if wait_for 40 hj "$HTTP" '.signer.signing and .signer.lease_epoch > 0'; then
+	pass promoted_once_clear
+else
+	fail promoted_once_clear "$(tail -n 8 "$T/pilot.log")"
+fi
+check key_in_place cmp -s "$T/secret/key.json" "$T/node/config/key.json"
+check val2_signs wait_for 10 grep -q ' val2 ' "$T/journal"
+# never a height signed by both
+check no_double_sign sh -c "awk '{print \$1}' '$T/journal' | sort | uniq -d | grep -q . && exit 1 || exit 0"
+finish
