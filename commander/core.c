@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "commander/alerts.h"
 #include "commander/api.h"
@@ -25,6 +28,11 @@
 #define SECOND_TICK_MS  1000
 #define RETAIN_TICK_MS  60000
 #define PERSIST_PER_GRP 2 /* an epoch and a watermark record per tick */
+/* Alerts run on a thread of their own, at most this share of it busy:
+ * evaluating a big fleet must neither delay the failover tick nor starve
+ * the ingest of CPU. */
+#define ALERTS_MIN_PERIOD_MS 1000
+#define ALERTS_DUTY          4 /* period >= DUTY x the last evaluation */
 
 /* A node's last info line: hash table by name (the fleet can grow by
  * unlisted pilots; entries are never removed). */
@@ -45,6 +53,11 @@ struct core {
 	size_t ngroups;
 	struct groups_persist *persist;
 	struct alerts *alerts;
+	pthread_t alerts_thread;
+	bool alerts_running;
+	pthread_mutex_t amu; /* alerts_stop */
+	pthread_cond_t acv;
+	bool alerts_stop;
 	struct ingest *ingest;
 	struct api *api;
 
@@ -267,6 +280,83 @@ alert_log(void *arg, enum log_level lvl, const char *line)
 		log_debug("%s", line);
 }
 
+/* ---- the alerts thread ---- */
+
+static void *
+alerts_main(void *arg)
+{
+	struct core *c = arg;
+	uint64_t period = ALERTS_MIN_PERIOD_MS, told = 0;
+	struct timespec ts;
+
+	pthread_mutex_lock(&c->amu);
+	while (!c->alerts_stop) {
+		uint64_t t0, dt;
+		int rc;
+
+		pthread_mutex_unlock(&c->amu);
+		t0 = clock_mono_ms();
+		if ((rc = alerts_tick(c->alerts, clock_wall_ms())) != 0)
+			log_warnx("alerts: %s", strerror(-rc));
+		dt = clock_mono_ms() - t0;
+		period = dt * ALERTS_DUTY > ALERTS_MIN_PERIOD_MS
+		             ? dt * ALERTS_DUTY
+		             : ALERTS_MIN_PERIOD_MS;
+		/* say so when the fleet got big enough to slow alerts */
+		if (period > ALERTS_MIN_PERIOD_MS && period > 2 * told) {
+			log_warnx("alerts: one evaluation takes %" PRIu64
+			          " ms; evaluating every %" PRIu64 " ms",
+			          dt, period);
+			told = period;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += (time_t)(period / 1000);
+		ts.tv_nsec += (long)(period % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&c->amu);
+		while (!c->alerts_stop &&
+		       pthread_cond_timedwait(&c->acv, &c->amu, &ts) == 0)
+			;
+	}
+	pthread_mutex_unlock(&c->amu);
+	return NULL;
+}
+
+static int
+alerts_thread_start(struct core *c)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	pthread_mutex_init(&c->amu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->acv, &ca);
+	pthread_condattr_destroy(&ca);
+	if ((rc = pthread_create(&c->alerts_thread, NULL, alerts_main, c)) != 0)
+		return -rc;
+	c->alerts_running = true;
+	return 0;
+}
+
+static void
+alerts_thread_stop(struct core *c)
+{
+	if (!c->alerts_running)
+		return;
+	pthread_mutex_lock(&c->amu);
+	c->alerts_stop = true;
+	pthread_cond_broadcast(&c->acv);
+	pthread_mutex_unlock(&c->amu);
+	pthread_join(c->alerts_thread, NULL);
+	c->alerts_running = false;
+	pthread_cond_destroy(&c->acv);
+	pthread_mutex_destroy(&c->amu);
+}
+
 /* ---- start ---- */
 
 static int
@@ -435,6 +525,10 @@ core_start(struct commander_conf *cfg, const char *version, struct core **out,
 	ap.log = alert_log;
 	if (alerts_new(&ap, &c->alerts, msg, sizeof(msg)) != 0) {
 		snprintf(err, errlen, "alerts: %s", msg);
+		goto fail;
+	}
+	if (alerts_thread_start(c) != 0) {
+		snprintf(err, errlen, "alerts: cannot start a thread");
 		goto fail;
 	}
 
@@ -672,30 +766,47 @@ log_fleet(struct core *c, uint64_t wall)
 	c->last_stats = st;
 }
 
+/* A periodic step slower than this is worth a line: it delays the
+ * failover tick behind it. */
+#define SLOW_STEP_MS 250
+
+static void
+timed(const char *what, uint64_t t0)
+{
+	uint64_t dt = clock_mono_ms() - t0;
+
+	if (dt >= SLOW_STEP_MS)
+		log_warnx("slow periodic step: %s took %" PRIu64 " ms", what,
+		          dt);
+}
+
 void
 core_tick(struct core *c, uint64_t now, uint64_t wall)
 {
 	struct event_list evs = {0};
-	uint64_t deleted = 0;
+	uint64_t deleted = 0, t0;
 	int rc;
 
 	if (c->groups != NULL && now >= c->next_groups) {
 		c->next_groups = now + GROUPS_TICK_MS;
+		t0 = clock_mono_ms();
 		tick_groups(c, now, wall);
+		timed("failover groups", t0);
 	}
 	if (now >= c->next_second) {
 		c->next_second += SECOND_TICK_MS;
 		if (c->next_second <= now)
 			c->next_second = now + SECOND_TICK_MS;
+		t0 = clock_mono_ms();
 		if (fleet_tick(c->fleet, now, wall, &evs) != 0 ||
 		    budget_tick(c->budget, now, wall, &evs) != 0)
 			log_warnx("fleet tick: out of memory");
 		record(c, &evs);
-		if ((rc = alerts_tick(c->alerts, wall)) != 0)
-			log_warnx("alerts: %s", strerror(-rc));
+		timed("fleet tick", t0);
 	}
 	if (now >= c->next_retain) {
 		c->next_retain = now + RETAIN_TICK_MS;
+		t0 = clock_mono_ms();
 		if ((rc =
 		         store_retain(c->store, wall, c->cfg->events.max_age_ms,
 		                      c->cfg->events.max_count, &deleted)) != 0)
@@ -704,10 +815,13 @@ core_tick(struct core *c, uint64_t now, uint64_t wall)
 			log_info("event retention: %" PRIu64 " old events "
 			         "deleted",
 			         deleted);
+		timed("event retention", t0);
 	}
 	if (now >= c->next_log) {
 		c->next_log = now + c->cfg->commander.interval_ms;
+		t0 = clock_mono_ms();
 		log_fleet(c, wall);
+		timed("fleet log", t0);
 	}
 	event_list_free(&evs);
 }
@@ -732,6 +846,7 @@ core_stop(struct core *c)
 	/* nothing may call into the models once they are freed */
 	api_stop(c->api);
 	ingest_stop(c->ingest);
+	alerts_thread_stop(c);
 	alerts_free(c->alerts);
 	if (c->evlog != NULL && c->fleet != NULL)
 		commander_event(c, "commander stopping");

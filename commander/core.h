@@ -12,8 +12,10 @@
  *   (its own events committed too) -> the reply is sealed and sent.
  * The tick (main loop, about every 250 ms): failover groups every 500 ms
  * (epochs written to the store's kv with fsync before any grant), fleet
- * and budget timeouts and alerts every second, retention every minute,
- * a fleet log line per node every [commander] interval.
+ * and budget timeouts every second, retention every minute, a fleet log
+ * line per node when due.  Alerts run on a thread of their own, every
+ * second or, when one evaluation of a big fleet takes long, at most a
+ * quarter of the time: they never delay a failover step.
  * Every event is logged by the daemon as it is committed.
  */
 #ifndef SEXTANT_COMMANDER_CORE_H
