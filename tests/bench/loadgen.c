@@ -142,7 +142,7 @@ struct gen {
 	atomic_uint_fast64_t hello_ok;
 	/* the measured window, CLOCK_MONOTONIC ns; 0 = not yet */
 	_Atomic uint64_t win_start, win_end;
-	atomic_uint_fast64_t sent, ok, errs[E__COUNT], late;
+	atomic_uint_fast64_t sent, done, ok, errs[E__COUNT], late;
 	atomic_uint_fast64_t nsamples;
 	uint32_t *samples; /* latencies in the window, us */
 };
@@ -438,6 +438,7 @@ complete(struct gen *g, struct pilot *p, enum err_kind e, const uint8_t *frame,
 		e = check_reply(p, frame, len, &interval);
 	if (e == E__COUNT && p->phase == PH_HELLO && interval > 0)
 		atomic_store(&g->interval_ms, interval);
+	atomic_fetch_add_explicit(&g->done, 1, memory_order_relaxed);
 	if (p->phase == PH_HEARTBEAT && p->seq == 1)
 		atomic_fetch_add(&g->first_done, 1);
 	if (e == E_TIMEOUT)
@@ -1096,6 +1097,17 @@ struct run_opts {
 	bool per_second; /* -v: a line per second of the window */
 };
 
+/* Rate mode: no more requests in flight than 50 ms of the schedule (and
+ * some slack), i.e. the commander is not working off a backlog. */
+static bool
+drained(struct gen *g, const struct run_opts *o)
+{
+	uint64_t inflight = atomic_load(&g->sent) - atomic_load(&g->done);
+
+	return g->mode != MODE_RATE ||
+	       inflight <= 10 + (uint64_t)(g->n * o->rate_hz / 20);
+}
+
 /* -v: the second that just ended, to stderr: how many answered, their p99
  * and max, and the commander's CPU over that second. */
 static void
@@ -1154,14 +1166,15 @@ drive(struct gen *g, const struct run_opts *o, struct proc_sample *c0,
 		/*
 		 * Measure the steady state: a node's first heartbeat makes
 		 * the commander record events (fsynced) before it answers,
-		 * so the window opens once every pilot has had one and no
-		 * request timed out for a timeout's length (the backlog of
-		 * that first round is gone).
+		 * so the window opens once every pilot has had one, no
+		 * request timed out for a timeout's length and the backlog
+		 * of that first round is gone.
 		 */
 		if (!started && now >= ws &&
 		    ((atomic_load(&g->first_done) >= g->n &&
 		      now - atomic_load(&g->last_timeout_ns) >=
-		          g->timeout_ms * 1000000ull) ||
+		          g->timeout_ms * 1000000ull &&
+		      drained(g, o)) ||
 		     now - ws > FIRST_ROUND_MAX_NS)) {
 			g->settle_s = (double)(now - t0) / 1e9;
 			for (unsigned k = 0; k < E__COUNT; k++)
