@@ -8,6 +8,9 @@
  *   sentry1 sentry, chain-1: 40 blocks behind (lagging)
  *   rpc1   rpc, chain-1: node process down
  *   eth1   rpc, chain-2: up
+ * g1 is a failover group (commander/groups.c) restored holding epoch 7 with
+ * val1, renewed by its heartbeats: the lease columns and metrics are the
+ * commander's own view.
  *
  * usage: api_fixture [-l URL] [-s STORE] [-t TOKEN] [-r READ_TOKEN]
  *                    [-p PORTFILE] [-R RATE]
@@ -26,6 +29,7 @@
 #include "commander/budget.h"
 #include "commander/events.h"
 #include "commander/fleet.h"
+#include "commander/groups.h"
 #include "commander/store.h"
 #include "common/util.h"
 
@@ -62,11 +66,15 @@ flush(struct store *st, struct event_list *evs)
 	event_list_clear(evs);
 }
 
+static struct groups *gs;
+
 static void
 beat(struct fleet *fl, struct store *st, uint64_t tick, uint64_t genesis)
 {
 	struct event_list evs = {0};
-	size_t i;
+	struct groups_persist p[2];
+	struct proto_cmd cmd;
+	size_t i, np = 0;
 
 	for (i = 0; i < UTIL_NELEM(fakes); i++) {
 		const struct fake *f = &fakes[i];
@@ -94,9 +102,15 @@ beat(struct fleet *fl, struct store *st, uint64_t tick, uint64_t genesis)
 		if (f->behind < 0)
 			snprintf(hb.st.error, sizeof(hb.st.error),
 			         "connection refused");
-		fleet_heartbeat(fl, f->name, &hb, now, wall, &res, &evs);
+		if (fleet_heartbeat(fl, f->name, &hb, now, wall, &res, &evs) ==
+		    0)
+			groups_heartbeat(gs, f->name, &hb, &res, now, wall,
+			                 &cmd, &evs);
 	}
 	fleet_tick(fl, clock_mono_ms(), clock_wall_ms(), &evs);
+	groups_tick(gs, fl, clock_mono_ms(), clock_wall_ms(), &evs, p, 2, &np);
+	for (i = 0; i < np; i++) /* nothing durable here: pretend */
+		groups_persisted(gs, &p[i], true, clock_wall_ms(), &evs);
 	flush(st, &evs);
 	event_list_free(&evs);
 }
@@ -198,6 +212,17 @@ main(int argc, char **argv)
 		budget_request(deps.budget, &br, clock_mono_ms(),
 		               clock_wall_ms(), &cmd, &evs);
 	}
+	{
+		struct failover_params fp = FAILOVER_DEFAULT_PARAMS;
+		struct groups_record rec = {.epoch = 7, .holder = "val1"};
+
+		gs = groups_new();
+		groups_add(gs, "g1", FO_MODE_LEASE, true, &fp);
+		groups_add_member(gs, "g1", "val1", 10);
+		groups_add_member(gs, "g1", "val2", 9);
+		groups_start(gs, "g1", &rec, clock_mono_ms());
+		deps.groups = gs;
+	}
 	flush(st, &evs);
 	for (tick = 0; tick < 3; tick++)
 		beat(fl, st, tick, genesis);
@@ -229,6 +254,7 @@ main(int argc, char **argv)
 	}
 	api_stop(api);
 	store_close(st);
+	groups_free(gs);
 	fleet_free(fl);
 	budget_free(deps.budget);
 	event_list_free(&evs);
