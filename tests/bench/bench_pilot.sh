@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench_pilot: what one sextant-pilot costs its server.  Two pilots run
 # side by side for BENCH_PILOT_SECONDS (default 60) at a 1 s interval (probe
-# and policy check every second, /health and /metrics rendered each time):
+# and policy check every second; /health and /metrics served on request):
 #   rpc      probes a simnode (CometBFT RPC: /status and /net_info) and a
 #            reference simnode; no supervisor;
 #   process  supervises a simnode through the process backend too: its
@@ -115,7 +115,7 @@ row() { # NAME PID CPUTICKS RSSSUM CHECKS CPUNS
 		    pss / 1024, thr, checks
 	}'
 }
-echo "bench-pilot: ${SECS}s at a 1 s interval (probe, check, /metrics each second)"
+echo "bench-pilot: ${SECS}s at a 1 s interval (probe and policy check each second)"
 echo "pilot    CPU of a core                RSS           peak          own (anon)     shared libs    PSS"
 row rpc "$P1" "$c1" "$s1" "$checks1" "$n1"
 row process "$P2" "$c2" "$s2" "$checks2" "$n2"
