@@ -309,6 +309,7 @@ loop(struct pilot *p)
 		sleep_until(next_wake(p, clock_mono_ms()));
 	}
 }
+
 int
 main(int argc, char **argv)
 {
