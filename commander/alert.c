@@ -26,6 +26,11 @@ struct alert_engine {
 	struct alert_conf conf;
 	struct cond *c;
 	size_t n, cap;
+	/* open-addressing index over (rule, subject): a check costs O(1)
+	 * per condition, not O(conditions), with 10,000 nodes a second.
+	 * Slots hold a position in c[] plus one; 0 is empty. */
+	uint32_t *idx;
+	size_t idx_cap; /* a power of two, at least twice n */
 };
 
 static const char *const rule_names[AR__COUNT] = {
@@ -148,15 +153,67 @@ alert_engine_free(struct alert_engine *e)
 	if (e == NULL)
 		return;
 	free(e->c);
+	free(e->idx);
 	free(e);
+}
+
+static size_t
+cond_hash(enum alert_rule r, const char *subject)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)r;
+
+	for (; *subject; subject++)
+		h = (h ^ (unsigned char)*subject) * 1099511628211ull;
+	return (size_t)(h ^ h >> 29);
+}
+
+static void
+idx_put(struct alert_engine *e, size_t pos)
+{
+	size_t m = e->idx_cap - 1,
+	       i = cond_hash(e->c[pos].rule, e->c[pos].subject) & m;
+
+	while (e->idx[i])
+		i = (i + 1) & m;
+	e->idx[i] = (uint32_t)pos + 1;
+}
+
+/* Rebuild the index for c[0..n), growing it to keep it half empty. */
+static int
+idx_rebuild(struct alert_engine *e)
+{
+	size_t cap = e->idx_cap ? e->idx_cap : 64;
+	uint32_t *v;
+
+	while (cap < 2 * (e->n + 1))
+		cap *= 2;
+	if (cap != e->idx_cap) {
+		if ((v = calloc(cap, sizeof(*v))) == NULL)
+			return -ENOMEM;
+		free(e->idx);
+		e->idx = v;
+		e->idx_cap = cap;
+	} else
+		memset(e->idx, 0, cap * sizeof(*e->idx));
+	for (size_t i = 0; i < e->n; i++)
+		idx_put(e, i);
+	return 0;
 }
 
 static struct cond *
 cond_find(struct alert_engine *e, enum alert_rule r, const char *subject)
 {
-	for (size_t i = 0; i < e->n; i++)
-		if (e->c[i].rule == r && strcmp(e->c[i].subject, subject) == 0)
-			return &e->c[i];
+	size_t m, i;
+
+	if (e->idx_cap == 0)
+		return NULL;
+	m = e->idx_cap - 1;
+	for (i = cond_hash(r, subject) & m; e->idx[i]; i = (i + 1) & m) {
+		struct cond *c = &e->c[e->idx[i] - 1];
+
+		if (c->rule == r && strcmp(c->subject, subject) == 0)
+			return c;
+	}
 	return NULL;
 }
 
@@ -180,6 +237,13 @@ cond_add(struct alert_engine *e, enum alert_rule r, const char *subject,
 	c->rule = r;
 	util_strlcpy(c->subject, subject, sizeof(c->subject));
 	c->since = now;
+	if (2 * e->n > e->idx_cap) {
+		if (idx_rebuild(e) != 0) {
+			e->n--;
+			return NULL;
+		}
+	} else
+		idx_put(e, e->n - 1);
 	return c;
 }
 
@@ -316,6 +380,50 @@ keep(struct alert_engine *e, const char *node, const char *group,
 	}
 }
 
+static int
+cmp_group(const void *a, const void *b)
+{
+	const struct fleet_node_view
+	    *x = *(const struct fleet_node_view *const *)a,
+	    *y = *(const struct fleet_node_view *const *)b;
+
+	int c = strcmp(x->group, y->group);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static int
+double_sign(struct alert_engine *e, const struct fleet_node_view *nodes,
+            size_t nnodes, uint64_t now, struct alert_list *out)
+{
+	const struct fleet_node_view **v;
+	size_t n = 0;
+	int rc = 0;
+
+	if ((v = malloc((nnodes + 1) * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < nnodes; i++)
+		if (nodes[i].group[0] && nodes[i].st.signing &&
+		    nodes[i].state != FLEET_UNREACHABLE)
+			v[n++] = &nodes[i];
+	qsort(v, n, sizeof(*v), cmp_group);
+	for (size_t i = 0; i + 1 < n && rc == 0; i++) {
+		const struct fleet_node_view *a = v[i], *b = v[i + 1];
+
+		if (strcmp(a->group, b->group) != 0)
+			continue;
+		rc = holds(e, AR_DOUBLE_SIGN_RISK, a->group, "", a->group,
+		           a->network, now, out,
+		           "group %s: %s and %s both report signing", a->group,
+		           a->name, b->name);
+		/* one alert per group: skip the rest of it */
+		while (i + 1 < n && strcmp(v[i + 1]->group, a->group) == 0)
+			i++;
+	}
+	free(v);
+	return rc;
+}
+
 int
 alert_eval(struct alert_engine *e, const struct fleet_node_view *nodes,
            size_t nnodes, const struct fleet_network_view *nets, size_t nnets,
@@ -335,27 +443,10 @@ alert_eval(struct alert_engine *e, const struct fleet_node_view *nodes,
 			    now, out,
 			    "network %s: no new block since height %" PRIu64,
 			    nets[i].name, nets[i].tip_height);
-	/* double-sign risk: two connected nodes of one group report signing */
-	for (i = 0; i < nnodes && rc == 0; i++) {
-		const struct fleet_node_view *a = &nodes[i];
-
-		if (!a->group[0] || !a->st.signing ||
-		    a->state == FLEET_UNREACHABLE)
-			continue;
-		for (j = i + 1; j < nnodes; j++) {
-			const struct fleet_node_view *b = &nodes[j];
-
-			if (strcmp(a->group, b->group) == 0 && b->st.signing &&
-			    b->state != FLEET_UNREACHABLE) {
-				rc = holds(
-				    e, AR_DOUBLE_SIGN_RISK, a->group, "",
-				    a->group, a->network, now, out,
-				    "group %s: %s and %s both report signing",
-				    a->group, a->name, b->name);
-				break;
-			}
-		}
-	}
+	/* double-sign risk: two connected nodes of one group report signing;
+	 * sorted by group so it costs n log n, not n squared */
+	if (rc == 0 && (rc = double_sign(e, nodes, nnodes, now, out)) != 0)
+		return rc;
 	if (rc)
 		return rc;
 	/* A node not heard from since the commander (re)started, or a
@@ -392,7 +483,7 @@ alert_eval(struct alert_engine *e, const struct fleet_node_view *nodes,
 		e->c[w++] = *c;
 	}
 	e->n = w;
-	return 0;
+	return idx_rebuild(e);
 }
 
 int
