@@ -65,7 +65,7 @@ static const struct conf_opt commander_opts[] = {
      .off = offsetof(struct commander_conf_main, contexts),
      .min = 1,
      .max = INGEST_MAX_CONTEXTS,
-     .def = "16",
+     .def = "64",
      .help = "requests processed concurrently"},
     {.name = "stale",
      DUR_OPT(struct commander_conf_main, stale_ms),

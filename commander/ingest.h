@@ -22,7 +22,7 @@
 #include "common/keys.h"
 #include "proto/msg.h"
 
-#define INGEST_DEFAULT_CONTEXTS 16
+#define INGEST_DEFAULT_CONTEXTS 64
 #define INGEST_MAX_CONTEXTS     1024
 
 enum ingest_drop {
