@@ -154,6 +154,7 @@ targets_setup(struct pilot *p)
 		util_strlcpy(p->refs[i].url, c->reference.url[i],
 		             sizeof(p->refs[i].url));
 		p->refs[i].timeout_ms = (uint32_t)c->reference.timeout_ms;
+		p->refs[i].height_only = true;
 	}
 }
 

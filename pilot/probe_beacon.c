@@ -131,6 +131,11 @@ beacon_probe(const struct probe_target *t, struct probe_result *r)
 	if (rc != 0)
 		return -1;
 
+	if (t->height_only) {
+		r->peers_known = false;
+		r->error[0] = '\0';
+		return 0;
+	}
 	c = (struct probe_call){.what = "peer_count",
 	                        .method = "GET",
 	                        .path = "/eth/v1/node/peer_count"};

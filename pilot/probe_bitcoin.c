@@ -216,6 +216,11 @@ bitcoin_probe(const struct probe_target *t, struct probe_result *r)
 	if (rc != 0)
 		goto out;
 
+	if (t->height_only) {
+		r->peers_known = false;
+		r->error[0] = '\0';
+		goto out;
+	}
 	if (bitcoin_call(t, &c, "getnetworkinfo", &resp, r) != 0 ||
 	    probe_parse_bitcoin_networkinfo(resp.body, resp.len, r) != 0 ||
 	    probe_check_status(&resp, "getnetworkinfo", r) != 0)

@@ -95,6 +95,10 @@ cometbft_probe(const struct probe_target *t, struct probe_result *r)
 		return -1;
 
 	/* Peers are extra: a node without /net_info is still up. */
+	if (t->height_only) {
+		r->peers_known = false;
+		return 0;
+	}
 	c = (struct probe_call){.what = "net_info",
 	                        .method = "GET",
 	                        .path = "/net_info",

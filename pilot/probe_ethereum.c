@@ -123,6 +123,11 @@ ethereum_probe(const struct probe_target *t, struct probe_result *r)
 	if (rc != 0)
 		return -1;
 
+	if (t->height_only) {
+		r->peers_known = false;
+		r->error[0] = '\0';
+		return 0;
+	}
 	rc = probe_jsonrpc(t, "2.0", "net_peerCount", NULL, NULL, NULL, &resp,
 	                   r);
 	if (rc == 0)
