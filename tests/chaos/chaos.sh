@@ -26,6 +26,8 @@
 #             runs from one seed take them in turn)
 #   BLOCK_MS  simnode block time (1000)
 #   KEEP=1    keep every run's directory, not only failed ones
+#   NO_RELAY=1  pilots dial the commander directly (to tell the relay's
+#             part in a result; partitions then do nothing)
 #   CHAOS_DIR where run directories go (a new temp dir)
 # Exit status: 0 when every run passed.
 set -u
@@ -483,10 +485,15 @@ run_one() { # SEED
 	INIT_WM=$(((NOW - GENESIS) / BLOCK_MS + 3))
 	write_keys
 	write_commander_ini
+	if [ -n "${NO_RELAY:-}" ]; then
+		# pilots dial the commander itself (partitions do nothing)
+		RPORT_val1=$CPORT RPORT_val2=$CPORT
+	fi
 	write_pilot_ini val1 "$RPORT_val1" "$NPORT_val1" "$HPORT_val1"
 	write_pilot_ini val2 "$RPORT_val2" "$NPORT_val2" "$HPORT_val2"
 
 	for _v in val1 val2; do
+		[ -n "${NO_RELAY:-}" ] && break
 		eval "_rp=\$RPORT_$_v _rc=\$RCTL_$_v"
 		start_proc "relay_$_v" "$B/relay" --listen "127.0.0.1:$_rp" \
 			--to "127.0.0.1:$CPORT" --control "127.0.0.1:$_rc"
@@ -551,6 +558,7 @@ run_one() { # SEED
 		# a daemon that exited on its own is a bug (the killed ones
 		# were restarted under the same name)
 		for _n in commander pilot_val1 pilot_val2 relay_val1 relay_val2; do
+			[ -z "$(pid_of "$_n")" ] && continue
 			if ! alive "$_n"; then
 				wait "$(pid_of "$_n")" 2>/dev/null
 				REASON="${REASON:+$REASON; }$_n exited by itself (status $?)"
@@ -579,10 +587,11 @@ run_one() { # SEED
 	DOUBLES=$(get double_signs)
 	REGR=$(get regressions)
 	BELOW=$(get below_watermark)
+	EPOCHF=$(get epoch_faults)
 	FO=$(get failover_ms)
 	SILENT=$(get max_silence_ms)
 	[ "$JRC" = 2 ] && REASON="${REASON:+$REASON; }journal_check: $(head -n 1 "$R/judge.txt")"
-	[ "$JRC" = 1 ] && REASON="${REASON:+$REASON; }$(grep -E '^(DOUBLE|REGRESSION|BELOW|MALFORMED|LATE|SILENT)' "$R/judge.txt" | head -n 3 | tr '\n' ' ')"
+	[ "$JRC" = 1 ] && REASON="${REASON:+$REASON; }$(grep -E '^(DOUBLE|REGRESSION|BELOW|SHARED|OVERLAP|MALFORMED|LATE|SILENT)' "$R/judge.txt" | head -n 3 | tr '\n' ' ')"
 	[ "$EXPECT" = none ] && FO_REC=- || FO_REC=${FO:--}
 	# the commander's "double-sign risk" alarms (each a critical event):
 	# with no double sign in the journal, each one was a false alarm
@@ -591,6 +600,7 @@ run_one() { # SEED
 	echo "seed=$RSEED fault=$FAULT expect=$EXPECT result=$RESULT" \
 		"failover_ms=$FO_REC double_signs=${DOUBLES:-?}" \
 		"regressions=${REGR:-?} below_watermark=${BELOW:-?}" \
+		"epoch_faults=${EPOCHF:-?}" \
 		"max_silence_ms=${SILENT:--} risk_alarms=$RISK" \
 		"primary=${PRIMARY:-?}" \
 		"reason=${REASON:-none}" | tr -s ' ' >"$R/result"

@@ -2,10 +2,13 @@
 # chaos_short: CI's short version of `make chaos`.  A few seeded runs with
 # fast timings (ttl 4s, the rest in proportion), one per fault that matters
 # most: the primary's pilot killed, the primary's pilot frozen, the primary
-# partitioned from the commander, the commander restarted, the primary's
-# node frozen.  Per run and per invariant a PASS/FAIL line: no height signed
-# twice, no regression, nothing at or below the initial sign state, signing
-# goes on after the fault, and a due failover comes within its bound.
+# partitioned from the commander (blackhole, drop), the commander
+# restarted, the primary's node frozen, the primary's pilot frozen while the
+# commander restarts, the secondary's node frozen.  Per run and per
+# invariant a PASS/FAIL line: no height signed twice, no regression,
+# nothing at or below the initial sign state, one node per lease epoch,
+# signing goes on after the fault, no daemon dies, and a due failover comes
+# within its bound.
 . tests/lib.sh
 
 for p in sextant sextant-commander sextant-pilot simnode relay journal_check; do
@@ -17,10 +20,12 @@ if ! "$B/simnode" --help 2>&1 | grep -q -- --lease-file; then
 fi
 
 SEED=${CHAOS_SHORT_SEED:-4242}
-FAULTS="p-pilot-kill:long,p-pilot-stop:long,p-part-blackhole:long,cmd-kill,p-node-stop:long,p-part-drop:short"
-NRUNS=6
+FAULTS="p-pilot-kill:long,p-pilot-stop:long,p-part-blackhole:long,cmd-kill"
+FAULTS="$FAULTS,p-node-stop:long,p-part-drop:short,p-pilot-stop+cmd-kill:long"
+FAULTS="$FAULTS,s-node-stop"
+NRUNS=8
 mkdir -p "$T/chaos"
-B=$B RUNS=$NRUNS SEED=$SEED PAR=3 TIMING=fast KEEP=1 FAULTS=$FAULTS \
+B=$B RUNS=$NRUNS SEED=$SEED PAR=4 TIMING=fast KEEP=1 FAULTS=$FAULTS \
 	FAULTS_CYCLE=1 CHAOS_DIR="$T/chaos" sh tests/chaos/chaos.sh \
 	>"$T/chaos.out" 2>&1
 rc=$?
@@ -45,6 +50,8 @@ while [ $i -lt $NRUNS ]; do
 		fail "${n}_no_regression" "$l"
 	[ "$(field "$l" below_watermark)" = 0 ] && pass "${n}_above_watermark" ||
 		fail "${n}_above_watermark" "$l"
+	[ "$(field "$l" epoch_faults)" = 0 ] && pass "${n}_one_holder_per_epoch" ||
+		fail "${n}_one_holder_per_epoch" "$l"
 	reason=$(echo "$l" | sed -n 's/.* reason=//p')
 	case "$reason" in
 	*"not signing at the end"* | *"no signature within"*)
