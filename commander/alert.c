@@ -365,19 +365,22 @@ static void
 keep(struct alert_engine *e, const char *node, const char *group,
      const char *network)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		struct cond *c = &e->c[i];
+	/* the rules whose subject is a node: looked up, not scanned, since
+	 * after a restart every node is unknown at once */
+	static const enum alert_rule node_rules[] = {
+	    AR_NODE_DOWN, AR_UNREACHABLE, AR_LAGGING,   AR_STALLED,
+	    AR_LOW_PEERS, AR_DISK_FULL,   AR_CRASH_LOOP};
+	struct cond *c;
 
-		if (node && node[0] && strcmp(c->node, node) == 0)
-			c->seen = true;
-		if (group && group[0] && !c->node[0] &&
-		    c->rule == AR_DOUBLE_SIGN_RISK &&
-		    strcmp(c->group, group) == 0)
-			c->seen = true;
-		if (network && c->rule == AR_STALE_TIP &&
-		    strcmp(c->subject, network) == 0)
-			c->seen = true;
-	}
+	if (node && node[0])
+		for (size_t i = 0; i < UTIL_NELEM(node_rules); i++)
+			if ((c = cond_find(e, node_rules[i], node)) != NULL)
+				c->seen = true;
+	if (group && group[0] &&
+	    (c = cond_find(e, AR_DOUBLE_SIGN_RISK, group)) != NULL)
+		c->seen = true;
+	if (network && (c = cond_find(e, AR_STALE_TIP, network)) != NULL)
+		c->seen = true;
 }
 
 static int

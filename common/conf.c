@@ -477,7 +477,9 @@ dump_opts(const struct conf_opt *opts, const void *base, FILE *f)
 		const void *field = (const char *)base + o->off;
 
 		fprintf(f, "%s = ", o->name);
-		if (o->secret) {
+		/* an unset secret prints empty, so -nv output reads back */
+		if (o->secret && !(o->type == CONF_STR &&
+		                   ((const char *)field)[0] == '\0')) {
 			fprintf(f, "(secret)\n");
 			continue;
 		}
