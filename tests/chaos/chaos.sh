@@ -28,6 +28,10 @@
 #   KEEP=1    keep every run's directory, not only failed ones
 #   NO_RELAY=1  pilots dial the commander directly (to tell the relay's
 #             part in a result; partitions then do nothing)
+#   SABOTAGE=no-fence  the negative control: no lease file and no
+#             doppelganger check, so a frozen pilot's node signs on and a
+#             failover must double-sign (a harness that cannot fail
+#             proves nothing)
 #   CHAOS_DIR where run directories go (a new temp dir)
 # Exit status: 0 when every run passed.
 set -u
@@ -211,6 +215,13 @@ EOF
 
 write_pilot_ini() { # val1|val2 RELAYPORT NODEPORT HTTPPORT
 	_v=$1 _d="$R/$1"
+	LEASE_ARGS="arg = --lease-file
+arg = $_d/node/lease"
+	LEASE_CONF="lease_file = $_d/node/lease"
+	if [ "${SABOTAGE:-}" = no-fence ]; then
+		LEASE_ARGS=""
+		LEASE_CONF="doppelganger = no"
+	fi
 	mkdir -p "$_d/secret" "$_d/node/config" "$_d/node/data" "$_d/state"
 	chmod 700 "$_d/secret"
 	cat >"$_d/secret/priv_validator_key.json" <<EOF
@@ -265,8 +276,7 @@ arg = --state
 arg = $_d/node/data/priv_validator_state.json
 arg = --journal
 arg = $R/journal
-arg = --lease-file
-arg = $_d/node/lease
+$LEASE_ARGS
 arg = --pidfile
 arg = $_d/node.pid
 log_file = $_d/node.log
@@ -276,7 +286,7 @@ backend = keyswap
 key_source = $_d/secret/priv_validator_key.json
 key_target = $_d/node/config/priv_validator_key.json
 state_file = $_d/node/data/priv_validator_state.json
-lease_file = $_d/node/lease
+$LEASE_CONF
 
 [http]
 listen = http://127.0.0.1:$4

@@ -24,12 +24,31 @@ FAULTS="p-pilot-kill:long,p-pilot-stop:long,p-part-blackhole:long,cmd-kill"
 FAULTS="$FAULTS,p-node-stop:long,p-part-drop:short,p-pilot-stop+cmd-kill:long"
 FAULTS="$FAULTS,s-node-stop"
 NRUNS=8
-mkdir -p "$T/chaos"
+mkdir -p "$T/chaos" "$T/control"
+# The negative control, alongside: without the lease file and the
+# doppelganger check a frozen primary's node signs on, and the harness
+# must see the double signs that follow.
+B=$B RUNS=1 SEED=$SEED TIMING=fast KEEP=1 FAULTS=p-pilot-stop:long \
+	SABOTAGE=no-fence CHAOS_DIR="$T/control" sh tests/chaos/chaos.sh \
+	>"$T/control.out" 2>&1 &
+CONTROL=$!
+PIDS="$PIDS $CONTROL"
 B=$B RUNS=$NRUNS SEED=$SEED PAR=4 TIMING=fast KEEP=1 FAULTS=$FAULTS \
 	FAULTS_CYCLE=1 CHAOS_DIR="$T/chaos" sh tests/chaos/chaos.sh \
 	>"$T/chaos.out" 2>&1
 rc=$?
 cat "$T/chaos.out"
+wait $CONTROL
+crc=$?
+cat "$T/control.out"
+cl=$(cat "$T/control/result-$SEED" 2>/dev/null)
+cd_=$(echo "$cl" | tr ' ' '\n' | sed -n 's/^double_signs=//p')
+if [ "$crc" != 0 ] && [ "${cd_:-0}" -gt 0 ] 2>/dev/null; then
+	pass "chaos_negative_control_sees_double_signs ($cd_)"
+else
+	fail chaos_negative_control_sees_double_signs \
+		"exit $crc, double_signs=${cd_:-?}: the harness cannot fail"
+fi
 
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 i=0
