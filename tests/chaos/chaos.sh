@@ -649,6 +649,8 @@ REPLAY=""
 [ "$BLOCK_MS" != 1000 ] && REPLAY="$REPLAY BLOCK_MS=$BLOCK_MS"
 [ -n "$FAULTS" ] && REPLAY="$REPLAY FAULTS=$FAULTS"
 [ -n "${FAULTS_CYCLE:-}" ] && REPLAY="$REPLAY FAULTS_CYCLE=1"
+[ -n "${NO_RELAY:-}" ] && REPLAY="$REPLAY NO_RELAY=1"
+[ -n "${SABOTAGE:-}" ] && REPLAY="$REPLAY SABOTAGE=$SABOTAGE"
 
 report() { # SEED: print the run's line as it ends
 	_f="$CHAOS_DIR/result-$1"
