@@ -79,20 +79,23 @@ if ! "$B/simnode" --help 2>&1 | grep -q -- --lease-file; then
 	exit 2
 fi
 
-# Timings.  default: sextant's own defaults (nothing set in the configs);
-# fast: the same proportions over a 4 s lease.  Durations in ms.
+# Timings.  default: sextant's own defaults (no timing set in the configs:
+# heartbeat 2s, ttl 10s, margin 2s, failover_after 6s, the pilots' redial
+# backoff 500ms..30s); fast: each of them times 0.4.  SETTLE covers a
+# pilot's longest redial after a commander restart plus a lease span and a
+# promotion.  The harness's own durations, in ms:
 if [ "$TIMING" = fast ]; then
 	HOLD_LONG=20000      # a long fault is held this long
 	HOLD_SHORT_MAX=8000  # a short one up to this
 	INJECT_MAX=5000      # after the first signature, inject within this
-	SETTLE=20000         # after the last heal, run on this long
+	SETTLE=30000         # after the last heal, run on this long
 	FAILOVER_BOUND=20000 # a due failover must come within this
 	FIRST_SIG_S=60       # the first signature must come within this
 else
 	HOLD_LONG=45000
 	HOLD_SHORT_MAX=20000
 	INJECT_MAX=10000
-	SETTLE=40000
+	SETTLE=60000
 	FAILOVER_BOUND=60000
 	FIRST_SIG_S=120
 fi
@@ -179,14 +182,10 @@ key = $R/keys/commander.key
 authorized_pilots = $R/keys/authorized_pilots
 state_dir = $R/commander
 EOF
-		# The group's timings stay at their defaults; the heartbeat
-		# interval must be at most half the ttl, and the default
-		# interval (10s) is not: 5s is the default ttl's longest.
-		if [ "$TIMING" = fast ]; then
-			echo "interval = 1s"
-		else
-			echo "interval = 5s"
-		fi
+		# default: nothing set (heartbeat 2s, ttl 10s, margin 2s,
+		# failover_after 6s); fast: all of them times 0.4, and so the
+		# pilots' commander timeout, redial backoff and node timeout
+		[ "$TIMING" = fast ] && echo "interval = 800ms"
 		cat <<EOF
 
 [api]
@@ -218,6 +217,13 @@ write_pilot_ini() { # val1|val2 RELAYPORT NODEPORT HTTPPORT
 	LEASE_ARGS="arg = --lease-file
 arg = $_d/node/lease"
 	LEASE_CONF="lease_file = $_d/node/lease"
+	PILOT_FAST_COMMANDER="" PILOT_FAST_NODE=""
+	if [ "$TIMING" = fast ]; then
+		PILOT_FAST_COMMANDER="timeout = 2s
+reconnect_min = 200ms
+reconnect_max = 12s"
+		PILOT_FAST_NODE="timeout = 1200ms"
+	fi
 	if [ "${SABOTAGE:-}" = no-fence ]; then
 		LEASE_ARGS=""
 		LEASE_CONF="doppelganger = no"
@@ -245,15 +251,17 @@ group = chaos-val
 state_dir = $_d/state
 key = $R/keys/$_v.key
 EOF
-		[ "$TIMING" = fast ] && echo "interval = 1s"
+		[ "$TIMING" = fast ] && echo "interval = 800ms"
 		cat <<EOF
 
 [commander]
 url = tcp://127.0.0.1:$2
 key = $R/keys/commander.key.pub
+$PILOT_FAST_COMMANDER
 
 [node]
 rpc_url = http://127.0.0.1:$3
+$PILOT_FAST_NODE
 
 [supervise]
 backend = process

@@ -10,6 +10,11 @@
  *   /drop       close every connection and refuse new ones
  *   /blackhole  keep connections open but forward nothing (a silent link)
  *   /state      prints the mode
+ *
+ * While the target refuses connections the relay stops listening, so that
+ * a client sees what it would see without the relay (ECONNREFUSED, not a
+ * connection that closes at once: dialers back off differently), and
+ * listens again once the target accepts.  Events go to stderr.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,10 +22,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAXC 64
@@ -34,11 +43,52 @@ struct pair {
 
 static volatile sig_atomic_t stop;
 
+/* One line per event on stderr, wall ms first: the run's timeline. */
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+note(const char *fmt, ...)
+{
+	struct timespec ts;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(stderr, "%lld relay: ",
+	        (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 static void
 on_term(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Does the target accept a connection now?  (It sees one that closes.) */
+static bool
+target_up(const struct sockaddr_in *tsa)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool up;
+
+	if (fd < 0)
+		return false;
+	up = connect(fd, (const struct sockaddr *)tsa, sizeof(*tsa)) == 0;
+	close(fd);
+	return up;
 }
 
 static int
@@ -108,6 +158,7 @@ control(int lfd, enum mode *m, struct pair *pairs)
 		if (*m == DROP)
 			for (int i = 0; i < MAXC; i++)
 				close_pair(&pairs[i]);
+		note("mode %s", mode_names[*m]);
 		n = snprintf(resp, sizeof(resp),
 		             "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
 		             "Connection: close\r\n\r\n%s\n",
@@ -127,6 +178,7 @@ main(int argc, char **argv)
 	const char *l = NULL, *t = NULL, *c = NULL;
 	enum mode m = PASS;
 	int lfd, cfd;
+	uint64_t next_probe = 0; /* while not listening: next target probe */
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--listen") == 0)
@@ -155,6 +207,13 @@ main(int argc, char **argv)
 		struct pollfd pf[2 + 2 * MAXC];
 		int n = 0;
 
+		if (lfd < 0 && mono_ms() >= next_probe) {
+			if (target_up(&tsa) && (lfd = listener(&lsa)) >= 0)
+				note("target accepts again: listening");
+			else
+				next_probe = mono_ms() + 100;
+		}
+
 		pf[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
 		pf[n++] = (struct pollfd){.fd = cfd, .events = POLLIN};
 		for (int i = 0; i < MAXC; i++) {
@@ -166,7 +225,7 @@ main(int argc, char **argv)
 			pf[n++] =
 			    (struct pollfd){.fd = pairs[i].b, .events = ev};
 		}
-		if (poll(pf, (nfds_t)n, 200) < 0) {
+		if (poll(pf, (nfds_t)n, lfd < 0 ? 100 : 200) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("relay: poll");
@@ -181,6 +240,8 @@ main(int argc, char **argv)
 				if (pairs[i].a < 0)
 					slot = i;
 			if (a >= 0 && (m == DROP || slot < 0)) {
+				note("refused a connection (%s)",
+				     slot < 0 ? "no slot" : "drop");
 				close(a);
 			} else if (a >= 0) {
 				b = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
@@ -188,10 +249,16 @@ main(int argc, char **argv)
 				if (b < 0 ||
 				    connect(b, (const struct sockaddr *)&tsa,
 				            sizeof(tsa)) != 0) {
+					note("target: %s: not listening",
+					     strerror(errno));
 					close(a);
 					if (b >= 0)
 						close(b);
+					close(lfd);
+					lfd = -1;
+					next_probe = mono_ms() + 100;
 				} else {
+					note("link %d open", slot);
 					pairs[slot].a = a;
 					pairs[slot].b = b;
 				}
@@ -219,6 +286,8 @@ main(int argc, char **argv)
 				}
 				r = read(from, buf, sizeof(buf));
 				if (r <= 0 || write(to, buf, (size_t)r) != r) {
+					note("link %d closed by the %s", i,
+					     side ? "target" : "client");
 					close_pair(&pairs[i]);
 					break;
 				}
