@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "common/util.h"
 
 extern const struct sink_ops sink_slack_ops, sink_telegram_ops,
@@ -219,4 +221,20 @@ sink_classify_http(long status, long retry_after_s, uint64_t *retry_ms)
 	if (status == 0 || status == 408 || status == 429 || status >= 500)
 		return SINK_RETRY;
 	return SINK_FAILED;
+}
+
+int
+sink_json_out(struct cJSON *root, struct sink_req *out)
+{
+	char *s;
+
+	if (root == NULL)
+		return -ENOMEM;
+	s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (s == NULL)
+		return -ENOMEM;
+	out->body = s;
+	out->len = strlen(s);
+	return 0;
 }

@@ -108,6 +108,11 @@ size_t sink_render_text(const struct alert *alerts, size_t n, char *buf,
 
 /* The shared reading of an answer: 2xx delivered; no answer, 408, 429 and
  * 5xx retried (after Retry-After when given); other 4xx failed. */
+/* Print root as the request body and free it (even on failure).
+ * 0 or -ENOMEM. */
+struct cJSON;
+int sink_json_out(struct cJSON *root, struct sink_req *out);
+
 enum sink_outcome sink_classify_http(long status, long retry_after_s,
                                      uint64_t *retry_ms);
 

@@ -13,22 +13,6 @@
 #define TEXT_MAX 16384
 
 static int
-json_out(cJSON *root, struct sink_req *out)
-{
-	char *s;
-
-	if (root == NULL)
-		return -ENOMEM;
-	s = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (s == NULL)
-		return -ENOMEM;
-	out->body = s;
-	out->len = strlen(s);
-	return 0;
-}
-
-static int
 slack_format(const struct sink_conf *c, const struct alert *a, size_t n,
              struct sink_req *out)
 {
@@ -51,7 +35,7 @@ slack_format(const struct sink_conf *c, const struct alert *a, size_t n,
 	t = cJSON_AddObjectToObject(b, "text");
 	cJSON_AddStringToObject(t, "type", "mrkdwn");
 	cJSON_AddStringToObject(t, "text", section);
-	return json_out(root, out);
+	return sink_json_out(root, out);
 }
 
 static enum sink_outcome
@@ -91,7 +75,7 @@ telegram_format(const struct sink_conf *c, const struct alert *a, size_t n,
 	cJSON_AddStringToObject(root, "parse_mode",
 	                        c->html ? "HTML" : "MarkdownV2");
 	cJSON_AddBoolToObject(root, "disable_web_page_preview", 1);
-	return json_out(root, out);
+	return sink_json_out(root, out);
 }
 
 static enum sink_outcome
@@ -132,7 +116,7 @@ discord_format(const struct sink_conf *c, const struct alert *a, size_t n,
 	/* nobody gets pinged by a node name that looks like a mention */
 	cJSON_AddArrayToObject(
 	    cJSON_AddObjectToObject(root, "allowed_mentions"), "parse");
-	return json_out(root, out);
+	return sink_json_out(root, out);
 }
 
 static enum sink_outcome

@@ -11,22 +11,6 @@
 #include "common/keys.h"
 #include "common/util.h"
 
-static int
-json_out(cJSON *root, struct sink_req *out)
-{
-	char *s;
-
-	if (root == NULL)
-		return -ENOMEM;
-	s = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (s == NULL)
-		return -ENOMEM;
-	out->body = s;
-	out->len = strlen(s);
-	return 0;
-}
-
 static const char *
 pd_severity(enum event_severity s)
 {
@@ -80,7 +64,7 @@ pagerduty_format(const struct sink_conf *c, const struct alert *a, size_t n,
 	cJSON_AddStringToObject(root, "client", "sextant");
 	if (c->dashboard_url[0])
 		cJSON_AddStringToObject(root, "client_url", c->dashboard_url);
-	return json_out(root, out);
+	return sink_json_out(root, out);
 }
 
 static enum sink_outcome
@@ -135,7 +119,7 @@ webhook_format(const struct sink_conf *c, const struct alert *a, size_t n,
 	arr = cJSON_AddArrayToObject(root, "alerts");
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, alert_json(&a[i]));
-	if ((rc = json_out(root, out)) != 0)
+	if ((rc = sink_json_out(root, out)) != 0)
 		return rc;
 	if (c->secret[0]) {
 		char hex[65];
@@ -203,7 +187,7 @@ alertmanager_format(const struct sink_conf *c, const struct alert *a, size_t n,
 			cJSON_AddStringToObject(o, "generatorURL",
 			                        c->dashboard_url);
 	}
-	return json_out(arr, out);
+	return sink_json_out(arr, out);
 }
 
 /* The log channel never reaches the network: the worker logs the text. */
