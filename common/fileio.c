@@ -138,14 +138,14 @@ file_check_secrecy(const char *path, char *err, size_t errlen)
 	}
 	if (st.st_uid != 0 && st.st_uid != getuid()) {
 		snprintf(err, errlen, "%s: owned by uid %u, not by us", path,
-		    (unsigned)st.st_uid);
+		         (unsigned)st.st_uid);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen,
-		    "%s: mode %04o lets group or others read it; "
-		    "run chmod 600 %s", path, (unsigned)(st.st_mode & 07777),
-		    path);
+		         "%s: mode %04o lets group or others read it; "
+		         "run chmod 600 %s",
+		         path, (unsigned)(st.st_mode & 07777), path);
 		return -EPERM;
 	}
 	return 0;

@@ -14,7 +14,7 @@
  * the new file, never a torn one.  mode applies to the new file.
  */
 int file_write_atomic(const char *path, const void *buf, size_t len,
-    mode_t mode);
+                      mode_t mode);
 
 /*
  * Read the whole of path into a fresh NUL-terminated buffer (*out, caller

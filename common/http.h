@@ -12,25 +12,25 @@
 #define HTTP_DEFAULT_MAX_BODY (1024 * 1024)
 
 struct http_req {
-	const char	   *method; /* "GET" (default when NULL), "POST", ... */
-	const char	   *url;    /* http://127.0.0.1:26657/status */
-	const char	   *unix_socket; /* talk HTTP over this socket, or NULL */
-	const char	   *body;   /* request body, or NULL */
-	size_t		    body_len;
-	const char	   *content_type; /* for body; NULL: application/json */
-	const char *const *headers;  /* extra "Name: value", NULL-terminated */
-	const char	   *user;    /* Basic auth, or NULL */
-	const char	   *password;
-	const char	   *bearer;  /* "Authorization: Bearer ..." or NULL */
-	uint32_t	    timeout_ms; /* whole request; 0: 5000 */
-	size_t		    max_body;	/* 0: HTTP_DEFAULT_MAX_BODY */
+	const char *method;      /* "GET" (default when NULL), "POST", ... */
+	const char *url;         /* http://127.0.0.1:26657/status */
+	const char *unix_socket; /* talk HTTP over this socket, or NULL */
+	const char *body;        /* request body, or NULL */
+	size_t body_len;
+	const char *content_type;   /* for body; NULL: application/json */
+	const char *const *headers; /* extra "Name: value", NULL-terminated */
+	const char *user;           /* Basic auth, or NULL */
+	const char *password;
+	const char *bearer;  /* "Authorization: Bearer ..." or NULL */
+	uint32_t timeout_ms; /* whole request; 0: 5000 */
+	size_t max_body;     /* 0: HTTP_DEFAULT_MAX_BODY */
 };
 
 struct http_resp {
-	long   status;	   /* HTTP status, 0 if none was received */
-	char  *body;	   /* NUL-terminated; caller frees via http_resp_free */
+	long status; /* HTTP status, 0 if none was received */
+	char *body;  /* NUL-terminated; caller frees via http_resp_free */
 	size_t len;
-	long   retry_after_s; /* Retry-After in seconds (int or HTTP-date), -1 */
+	long retry_after_s; /* Retry-After in seconds (int or HTTP-date), -1 */
 };
 
 /* One-time global init (curl_global_init); 0 or -EIO. */
@@ -42,7 +42,7 @@ int http_init(void);
  * reason in err.  On success the caller owns resp->body.
  */
 int http_do(const struct http_req *req, struct http_resp *resp, char *err,
-    size_t errlen);
+            size_t errlen);
 void http_resp_free(struct http_resp *resp);
 
 /*

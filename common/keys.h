@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KEYS_PK_BYTES 32
-#define KEYS_SK_BYTES 64 /* seed || pk, libsodium's layout */
+#define KEYS_PK_BYTES     32
+#define KEYS_SK_BYTES     64 /* seed || pk, libsodium's layout */
 #define KEYS_PUB_LINE_MAX 256
 
 struct keys_identity {
@@ -30,31 +30,31 @@ void keys_wipe(struct keys_identity *id);
 
 /* Write PATH (0600) and PATH.pub (0644) atomically; -EEXIST if PATH exists. */
 int keys_write(const char *path, const struct keys_identity *id,
-    const char *comment);
+               const char *comment);
 /* Load a secret file; refuses group/world access.  err gets the reason. */
 int keys_load_secret(const char *path, struct keys_identity *id, char *err,
-    size_t errlen);
+                     size_t errlen);
 
 /* "sextant-ed25519 BASE64 [comment]": 0, or -EINVAL with a reason in err.
  * comment may be NULL. */
 int keys_parse_public(const char *line, uint8_t pk[KEYS_PK_BYTES],
-    char *comment, size_t commentcap, char *err, size_t errlen);
+                      char *comment, size_t commentcap, char *err,
+                      size_t errlen);
 /* Read the first line of a .pub file and parse it. */
-int keys_load_public(const char *path, uint8_t pk[KEYS_PK_BYTES],
-    char *comment, size_t commentcap, char *err, size_t errlen);
+int keys_load_public(const char *path, uint8_t pk[KEYS_PK_BYTES], char *comment,
+                     size_t commentcap, char *err, size_t errlen);
 /* The public line (no newline) into out; returns out. */
 char *keys_format_public(const uint8_t pk[KEYS_PK_BYTES], const char *comment,
-    char *out, size_t cap);
+                         char *out, size_t cap);
 /* Short printable fingerprint for logs: the first 11 base64 characters of
  * the key (its first 8 bytes), a prefix of the key in the .pub line. */
-char *keys_fingerprint(const uint8_t pk[KEYS_PK_BYTES], char *out,
-    size_t cap);
+char *keys_fingerprint(const uint8_t pk[KEYS_PK_BYTES], char *out, size_t cap);
 
 /*
  * HMAC-SHA256 of msg under key, as 64 lowercase hex digits and a NUL
  * (signing webhook bodies).  Lives here to keep libsodium in one place.
  */
 void keys_hmac_sha256_hex(const void *key, size_t keylen, const void *msg,
-    size_t len, char out[65]);
+                          size_t len, char out[65]);
 
 #endif

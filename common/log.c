@@ -53,14 +53,15 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		/* one fprintf per line keeps lines whole across threads */
 		fprintf(stderr, "%s.%03ldZ %s[%s] %s%s%s\n", when,
-		    ts.tv_nsec / 1000000, log_prog,
-		    pri == LOG_WARNING ? "warn" :
-		    pri == LOG_DEBUG   ? "debug" :
-		    pri == LOG_CRIT    ? "fatal" : "info",
-		    msg, suffix ? ": " : "", suffix ? suffix : "");
+		        ts.tv_nsec / 1000000, log_prog,
+		        pri == LOG_WARNING ? "warn"
+		        : pri == LOG_DEBUG ? "debug"
+		        : pri == LOG_CRIT  ? "fatal"
+		                           : "info",
+		        msg, suffix ? ": " : "", suffix ? suffix : "");
 	} else
 		syslog(pri, "%s%s%s", msg, suffix ? ": " : "",
-		    suffix ? suffix : "");
+		       suffix ? suffix : "");
 }
 
 void

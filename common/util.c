@@ -158,8 +158,8 @@ util_parse_duration_ms(const char *s, uint64_t *out_ms)
 int
 util_parse_bool(const char *s, bool *out)
 {
-	static const char *yes[] = { "yes", "true", "on", "1" };
-	static const char *no[] = { "no", "false", "off", "0" };
+	static const char *yes[] = {"yes", "true", "on", "1"};
+	static const char *no[] = {"no", "false", "off", "0"};
 	size_t i;
 
 	for (i = 0; i < UTIL_NELEM(yes); i++) {
@@ -182,13 +182,13 @@ util_fmt_duration(uint64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "%" PRIu64 "ms", ms);
 	else if (ms < 60000)
 		snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "s", ms / 1000,
-		    ms % 1000 / 100);
+		         ms % 1000 / 100);
 	else if (ms < 3600000)
 		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", ms / 60000,
-		    ms % 60000 / 1000);
+		         ms % 60000 / 1000);
 	else
-		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m",
-		    ms / 3600000, ms % 3600000 / 60000);
+		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", ms / 3600000,
+		         ms % 3600000 / 60000);
 	return buf;
 }
 

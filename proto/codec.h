@@ -22,8 +22,7 @@
  * decision, reason) are informative: control characters in them become
  * spaces and invalid UTF-8 becomes '?', so they never make it fail.
  */
-int codec_encode(const struct proto_msg *m, char *buf, size_t cap,
-    size_t *len);
+int codec_encode(const struct proto_msg *m, char *buf, size_t cap, size_t *len);
 
 /*
  * Decode len bytes (need not be NUL-terminated) into *m, which is zeroed
@@ -31,6 +30,6 @@ int codec_encode(const struct proto_msg *m, char *buf, size_t cap,
  * not NULL, gets a short reason naming the bad field.
  */
 int codec_decode(const char *buf, size_t len, struct proto_msg *m, char *err,
-    size_t errlen);
+                 size_t errlen);
 
 #endif

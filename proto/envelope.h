@@ -19,21 +19,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ENV_PK_BYTES	32
-#define ENV_SK_BYTES	64
+#define ENV_PK_BYTES    32
+#define ENV_SK_BYTES    64
 #define ENV_NONCE_BYTES 24
-#define ENV_MAX_FRAME	(64 * 1024)
+#define ENV_MAX_FRAME   (64 * 1024)
 
 /* The frame layout; PROTOCOL.md section 2 has the offsets. */
-#define ENV_MAGIC	  "SXTE"
-#define ENV_VERSION	  1
-#define ENV_DIR_REQUEST	  0x01
-#define ENV_DIR_REPLY	  0x02
-#define ENV_MAC_BYTES	  16
-#define ENV_REQ_HDR	  80  /* magic .. nonce */
-#define ENV_REP_HDR	  112 /* + the request's counter and nonce */
-#define ENV_REQ_OVERHEAD  (ENV_REQ_HDR + ENV_MAC_BYTES)
-#define ENV_REP_OVERHEAD  (ENV_REP_HDR + ENV_MAC_BYTES)
+#define ENV_MAGIC        "SXTE"
+#define ENV_VERSION      1
+#define ENV_DIR_REQUEST  0x01
+#define ENV_DIR_REPLY    0x02
+#define ENV_MAC_BYTES    16
+#define ENV_REQ_HDR      80  /* magic .. nonce */
+#define ENV_REP_HDR      112 /* + the request's counter and nonce */
+#define ENV_REQ_OVERHEAD (ENV_REQ_HDR + ENV_MAC_BYTES)
+#define ENV_REP_OVERHEAD (ENV_REP_HDR + ENV_MAC_BYTES)
 /* The largest plaintext that fits one frame in either direction. */
 #define ENV_MAX_PLAINTEXT (ENV_MAX_FRAME - ENV_REP_OVERHEAD)
 
@@ -55,14 +55,14 @@ const char *env_strerror(enum env_err);
 /* One per remote identity.  Holds a secret: wipe with env_peer_wipe. */
 struct env_peer {
 	uint8_t ed_pk[ENV_PK_BYTES]; /* the peer's Ed25519 public key */
-	uint8_t key[32];	     /* precomputed shared key */
+	uint8_t key[32];             /* precomputed shared key */
 };
 
 /* What binds a reply to its request: kept by the pilot from seal to open,
  * and by the commander from open to seal. */
 struct env_req_ctx {
 	uint64_t counter;
-	uint8_t	 nonce[ENV_NONCE_BYTES];
+	uint8_t nonce[ENV_NONCE_BYTES];
 };
 
 /* Bytes a sealed frame adds to its plaintext, at most (a reply's). */
@@ -70,19 +70,21 @@ size_t env_overhead(void);
 
 /* 0, or -EINVAL if either key is unusable (e.g. a low-order point). */
 int env_peer_init(struct env_peer *p, const uint8_t my_ed_sk[ENV_SK_BYTES],
-    const uint8_t peer_ed_pk[ENV_PK_BYTES]);
+                  const uint8_t peer_ed_pk[ENV_PK_BYTES]);
 void env_peer_wipe(struct env_peer *p);
 
 /* Pilot: seal a request to the commander.  Fills *ctx for env_open_reply. */
 enum env_err env_seal_request(const struct env_peer *commander,
-    const uint8_t my_ed_pk[ENV_PK_BYTES], uint64_t counter,
-    uint64_t now_wall_ms, const void *pt, size_t ptlen, uint8_t *out,
-    size_t cap, size_t *outlen, struct env_req_ctx *ctx);
+                              const uint8_t my_ed_pk[ENV_PK_BYTES],
+                              uint64_t counter, uint64_t now_wall_ms,
+                              const void *pt, size_t ptlen, uint8_t *out,
+                              size_t cap, size_t *outlen,
+                              struct env_req_ctx *ctx);
 
 /* Commander: the sender key a request claims (not yet authenticated), to
  * find its env_peer. */
 enum env_err env_request_sender(const uint8_t *frame, size_t len,
-    uint8_t ed_pk[ENV_PK_BYTES]);
+                                uint8_t ed_pk[ENV_PK_BYTES]);
 
 /*
  * Commander: authenticate and decrypt a request from peer.  Checks size,
@@ -91,20 +93,22 @@ enum env_err env_request_sender(const uint8_t *frame, size_t len,
  * *last_counter, fills *ctx and pt (cap bytes) / *ptlen.
  */
 enum env_err env_open_request(const struct env_peer *peer,
-    uint64_t *last_counter, uint64_t now_wall_ms, uint64_t window_ms,
-    const uint8_t *frame, size_t len, uint8_t *pt, size_t cap, size_t *ptlen,
-    struct env_req_ctx *ctx);
+                              uint64_t *last_counter, uint64_t now_wall_ms,
+                              uint64_t window_ms, const uint8_t *frame,
+                              size_t len, uint8_t *pt, size_t cap,
+                              size_t *ptlen, struct env_req_ctx *ctx);
 
 /* Commander: seal the reply to the request described by ctx. */
 enum env_err env_seal_reply(const struct env_peer *pilot,
-    const uint8_t my_ed_pk[ENV_PK_BYTES], const struct env_req_ctx *ctx,
-    uint64_t now_wall_ms, const void *pt, size_t ptlen, uint8_t *out,
-    size_t cap, size_t *outlen);
+                            const uint8_t my_ed_pk[ENV_PK_BYTES],
+                            const struct env_req_ctx *ctx, uint64_t now_wall_ms,
+                            const void *pt, size_t ptlen, uint8_t *out,
+                            size_t cap, size_t *outlen);
 
 /* Pilot: open the commander's reply; ENV_E_BIND if it answers another
  * request, ENV_E_AUTH if it is not from the pinned commander key. */
 enum env_err env_open_reply(const struct env_peer *commander,
-    const struct env_req_ctx *ctx, const uint8_t *frame, size_t len,
-    uint8_t *pt, size_t cap, size_t *ptlen);
+                            const struct env_req_ctx *ctx, const uint8_t *frame,
+                            size_t len, uint8_t *pt, size_t cap, size_t *ptlen);
 
 #endif

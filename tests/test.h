@@ -16,8 +16,8 @@ static int t_pass, t_fail, t_cur;
 #define CHECK(c)                                                               \
 	do {                                                                   \
 		if (!(c)) {                                                    \
-			printf("  %s:%d: CHECK(%s) failed\n", __FILE__,       \
-			    __LINE__, #c);                                     \
+			printf("  %s:%d: CHECK(%s) failed\n", __FILE__,        \
+			       __LINE__, #c);                                  \
 			t_cur = 1;                                             \
 		}                                                              \
 	} while (0)
@@ -26,8 +26,8 @@ static int t_pass, t_fail, t_cur;
 #define CHECKF(c, ...)                                                         \
 	do {                                                                   \
 		if (!(c)) {                                                    \
-			printf("  %s:%d: CHECK(%s) failed: ", __FILE__,       \
-			    __LINE__, #c);                                     \
+			printf("  %s:%d: CHECK(%s) failed: ", __FILE__,        \
+			       __LINE__, #c);                                  \
 			printf(__VA_ARGS__);                                   \
 			printf("\n");                                          \
 			t_cur = 1;                                             \
@@ -36,7 +36,7 @@ static int t_pass, t_fail, t_cur;
 
 #define CHECK_EQ_INT(a, b)                                                     \
 	CHECKF((long long)(a) == (long long)(b), "%lld != %lld",               \
-	    (long long)(a), (long long)(b))
+	       (long long)(a), (long long)(b))
 #define CHECK_EQ_STR(a, b)                                                     \
 	CHECKF(strcmp((a), (b)) == 0, "\"%s\" != \"%s\"", (a), (b))
 
@@ -56,7 +56,7 @@ t_run(const char *name, void (*fn)(void))
 }
 
 #define RUN(fn) t_run(#fn, fn)
-#define TEST_END() (printf("# %d passed, %d failed\n", t_pass, t_fail), \
-	t_fail ? 1 : 0)
+#define TEST_END()                                                             \
+	(printf("# %d passed, %d failed\n", t_pass, t_fail), t_fail ? 1 : 0)
 
 #endif
