@@ -212,7 +212,7 @@ EOF
 	} >"$R/commander.ini"
 }
 
-write_pilot_ini() { # val1|val2 RELAYPORT NODEPORT HTTPPORT
+write_pilot_ini() { # val1|val2 RELAYPORT NODEPORT
 	_v=$1 _d="$R/$1"
 	LEASE_ARGS="arg = --lease-file
 arg = $_d/node/lease"
@@ -296,8 +296,9 @@ key_target = $_d/node/config/priv_validator_key.json
 state_file = $_d/node/data/priv_validator_state.json
 $LEASE_CONF
 
+# one port fewer to collide on: /health is not what is tested here
 [http]
-listen = http://127.0.0.1:$4
+listen = off
 EOF
 	} >"$_d/pilot.ini"
 }
@@ -474,6 +475,60 @@ stop_all() {
 	ALLPIDS=""
 }
 
+# Ports, configs and daemons of one start of a run.
+start_world() {
+	USED_PORTS=""
+	free_port CPORT
+	free_port APIPORT
+	for _v in val1 val2; do
+		free_port _rp
+		free_port _rc
+		free_port _np
+		eval "RPORT_$_v=$_rp RCTL_$_v=$_rc NPORT_$_v=$_np"
+	done
+	NOW=$(now_ms)
+	GENESIS=$((NOW - 200 * BLOCK_MS))
+	# Both nodes start with a sign state a few blocks ahead: nothing at
+	# or below it may ever be signed.
+	INIT_WM=$(((NOW - GENESIS) / BLOCK_MS + 3))
+	write_keys
+	write_commander_ini
+	if [ -n "${NO_RELAY:-}" ]; then
+		# pilots dial the commander itself (partitions do nothing)
+		RPORT_val1=$CPORT RPORT_val2=$CPORT
+	fi
+	write_pilot_ini val1 "$RPORT_val1" "$NPORT_val1"
+	write_pilot_ini val2 "$RPORT_val2" "$NPORT_val2"
+
+	for _v in val1 val2; do
+		[ -n "${NO_RELAY:-}" ] && break
+		eval "_rp=\$RPORT_$_v _rc=\$RCTL_$_v"
+		start_proc "relay_$_v" "$B/relay" --listen "127.0.0.1:$_rp" \
+			--to "127.0.0.1:$CPORT" --control "127.0.0.1:$_rc"
+	done
+	start_commander
+	start_pilot val1
+	start_pilot val2
+}
+
+# Wait for the first signature; REASON says why there is none.
+wait_first_signature() {
+	REASON=""
+	_deadline=$(($(now_ms) + FIRST_SIG_S * 1000))
+	while [ -z "$(last_signer)" ]; do
+		if [ "$(now_ms)" -gt "$_deadline" ]; then
+			REASON="no signature within ${FIRST_SIG_S}s of the start"
+			break
+		fi
+		for _n in commander pilot_val1 pilot_val2 relay_val1 relay_val2; do
+			[ -z "$(pid_of "$_n")" ] && continue
+			alive "$_n" || REASON="$_n exited at the start"
+		done
+		[ -n "$REASON" ] && break
+		sleep 0.2
+	done
+}
+
 run_one() { # SEED
 	RSEED=$1
 	R="$CHAOS_DIR/run-$1"
@@ -487,51 +542,21 @@ run_one() { # SEED
 	echo "seed=$RSEED fault=$FAULT inject_after=$INJECT_AT hold1=$HOLD1" \
 		"off2=$OFF2 hold2=$HOLD2 expect=$EXPECT timing=$TIMING" >"$R/plan"
 
-	free_port CPORT
-	free_port APIPORT
-	for _v in val1 val2; do
-		free_port _rp
-		free_port _rc
-		free_port _np
-		free_port _hp
-		eval "RPORT_$_v=$_rp RCTL_$_v=$_rc NPORT_$_v=$_np HPORT_$_v=$_hp"
-	done
-	NOW=$(now_ms)
-	GENESIS=$((NOW - 200 * BLOCK_MS))
-	# Both nodes start with a sign state a few blocks ahead: nothing at
-	# or below it may ever be signed.
-	INIT_WM=$(((NOW - GENESIS) / BLOCK_MS + 3))
-	write_keys
-	write_commander_ini
-	if [ -n "${NO_RELAY:-}" ]; then
-		# pilots dial the commander itself (partitions do nothing)
-		RPORT_val1=$CPORT RPORT_val2=$CPORT
-	fi
-	write_pilot_ini val1 "$RPORT_val1" "$NPORT_val1" "$HPORT_val1"
-	write_pilot_ini val2 "$RPORT_val2" "$NPORT_val2" "$HPORT_val2"
-
-	for _v in val1 val2; do
-		[ -n "${NO_RELAY:-}" ] && break
-		eval "_rp=\$RPORT_$_v _rc=\$RCTL_$_v"
-		start_proc "relay_$_v" "$B/relay" --listen "127.0.0.1:$_rp" \
-			--to "127.0.0.1:$CPORT" --control "127.0.0.1:$_rc"
-	done
-	start_commander
-	start_pilot val1
-	start_pilot val2
-
-	REASON=""
-	_deadline=$(($(now_ms) + FIRST_SIG_S * 1000))
-	while [ -z "$(last_signer)" ]; do
-		if [ "$(now_ms)" -gt "$_deadline" ]; then
-			REASON="no signature within ${FIRST_SIG_S}s of the start"
+	# A port found free may be taken before it is bound (parallel runs,
+	# other tests): then the start is tried again on other ports.
+	_try=1
+	while :; do
+		start_world
+		wait_first_signature
+		[ -n "$REASON" ] && [ "$_try" -lt 3 ] &&
+			grep -qi 'in use' "$R"/*.log "$R"/val*/node.log 2>/dev/null ||
 			break
-		fi
-		for _n in commander pilot_val1 pilot_val2; do
-			alive "$_n" || REASON="$_n exited at the start"
-		done
-		[ -n "$REASON" ] && break
-		sleep 0.2
+		ev "a port was taken: start again ($REASON)"
+		stop_all
+		for _f in "$R"/*.log; do mv "$_f" "$_f.try$_try"; done
+		rm -rf "$R/commander" "$R/val1" "$R/val2" "$R/journal"
+		mkdir -p "$R/commander"
+		_try=$((_try + 1))
 	done
 
 	T_FAIL=0
