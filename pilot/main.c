@@ -25,12 +25,14 @@
 #include "common/util.h"
 #include "pilot/httpd.h"
 #include "pilot/pilotd.h"
+#include "pilot/reload.h"
 #include "pilot/report.h"
 #include "pilot/standalone.h"
 
 #define DEFAULT_CONF "/etc/sextant/pilot.ini"
 
 static atomic_bool stopping;
+static atomic_bool reload_asked;
 static atomic_int stop_signal;
 static struct report *volatile signal_report;
 static int wake_fd[2] = {-1, -1};
@@ -56,7 +58,8 @@ usage(FILE *f)
 	       "CONTAINER_NAME set, it takes the Aleph Zero monitor's\n"
 	       "variables: CONTAINER_NAME RPC_URL CHECK_INTERVAL BLOCK_LAG_20\n"
 	       "BLOCK_LAG_100 (docs/standalone.md).\n"
-	       "Signals: SIGTERM or SIGINT stop the pilot cleanly.\n"
+	       "Signals: SIGTERM or SIGINT stop the pilot cleanly; SIGHUP\n"
+	       "reloads [policy] and [reference] (other sections: restart).\n"
 	       "Environment: SEXTANT_PILOT_KEY overrides [pilot] key;\n"
 	       "SEXTANT_NODE_PASSWORD overrides [node] password.\n");
 }
@@ -81,8 +84,10 @@ signal_thread(void *arg)
 		if (sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: reload is not supported yet; "
-			         "restart to apply a new config");
+			atomic_store(&reload_asked, true);
+			if (write(wake_fd[1], "x", 1) < 0) {
+				/* the main loop also polls the flag */
+			}
 			continue;
 		}
 		atomic_store(&stop_signal, sig);
@@ -120,16 +125,23 @@ signals_setup(sigset_t *set)
 static void
 sleep_until(uint64_t deadline)
 {
-	while (!atomic_load(&stopping)) {
+	while (!atomic_load(&stopping) && !atomic_load(&reload_asked)) {
 		uint64_t now = clock_mono_ms();
 		struct pollfd pfd = {.fd = wake_fd[0], .events = POLLIN};
+		char drain[16];
 
 		if (now >= deadline)
 			return;
-		poll(&pfd, 1,
-		     (int)(deadline - now > 60000 ? 60000 : deadline - now));
+		if (poll(&pfd, 1,
+		         (int)(deadline - now > 60000 ? 60000
+		                                      : deadline - now)) > 0 &&
+		    read(wake_fd[0], drain, sizeof(drain)) < 0) {
+			/* nothing to drain: the flags say why we woke */
+		}
 	}
 }
+
+static void targets_refs(struct pilot *p);
 
 static void
 targets_setup(struct pilot *p)
@@ -147,6 +159,14 @@ targets_setup(struct pilot *p)
 	util_strlcpy(p->node.command, c->node.command, sizeof(p->node.command));
 	p->node.timeout_ms = (uint32_t)c->node.timeout_ms;
 	p->has_rpc = !c->height_from_logs;
+	targets_refs(p);
+}
+
+static void
+targets_refs(struct pilot *p)
+{
+	const struct pilot_conf *c = p->cfg;
+
 	p->nrefs = c->reference.n;
 	for (unsigned i = 0; i < p->nrefs; i++) {
 		memset(&p->refs[i], 0, sizeof(p->refs[i]));
@@ -265,6 +285,63 @@ next_wake(const struct pilot *p, uint64_t now)
 	return t;
 }
 
+static const char *conf_path;
+static bool conf_from_env;
+
+/* SIGHUP: [policy] and [reference] apply at once, the rest waits for a
+ * restart (reload.h says why); a config that does not load changes
+ * nothing. */
+static void
+reload(struct pilot *p, uint64_t now)
+{
+	struct pilot_conf *fresh;
+	struct reload_plan plan;
+	char err[1024];
+
+	if (conf_from_env) {
+		log_warnx("SIGHUP: the configuration comes from the "
+		          "environment; restart the pilot to change it");
+		return;
+	}
+	if ((fresh = pilot_conf_load(conf_path, err, sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: %s; the running configuration stays", err);
+		return;
+	}
+	if (reload_plan(p->cfg, fresh, &plan) != 0) {
+		log_warnx("SIGHUP: out of memory; the running configuration "
+		          "stays");
+		pilot_conf_free(fresh);
+		return;
+	}
+	if (plan.restart[0])
+		log_warnx("SIGHUP: %s changed in %s: applied only at the "
+		          "next restart of the pilot",
+		          plan.restart, conf_path);
+	reload_apply(p->cfg, fresh, &plan);
+	pilot_conf_free(fresh);
+	if (plan.policy) {
+		bool dry = p->pc.dry_run;
+
+		p->pc = p->cfg->policy.p;
+		if (p->cfg->supervise.backend == PILOT_BACKEND_NONE)
+			p->pc.dry_run = true;
+		if (p->pc.dry_run != dry)
+			log_info("dry run %s", p->pc.dry_run ? "on" : "off");
+		p->view.moderate_lag = p->pc.moderate_lag;
+		p->view.dry_run = p->pc.dry_run;
+		if (p->next_check > now + p->cfg->policy.check_interval_ms)
+			p->next_check = now + p->cfg->policy.check_interval_ms;
+	}
+	if (plan.reference) {
+		targets_refs(p);
+		p->view.refs_n = p->nrefs;
+	}
+	log_info("SIGHUP: reloaded %s: [policy] %s, [reference] %s", conf_path,
+	         plan.policy ? "applied" : "unchanged",
+	         plan.reference ? "applied" : "unchanged");
+	p->publish_now = true;
+}
+
 static void
 loop(struct pilot *p)
 {
@@ -276,6 +353,8 @@ loop(struct pilot *p)
 		bool check, hb;
 
 		now = clock_mono_ms();
+		if (atomic_exchange(&reload_asked, false))
+			reload(p, now);
 		pilot_sign_tick(p, now);
 		pilot_watch_events(p, now);
 		check = now >= p->next_check;
@@ -355,6 +434,9 @@ main(int argc, char **argv)
 
 	signals_setup(&set);
 	log_init("sextant-pilot", fg || check, verbose);
+	conf_path = path;
+	conf_from_env = !(path_given || access(path, F_OK) == 0 ||
+	                  !standalone_env_present(env_lookup));
 	if ((p.cfg = load_conf(path, path_given, err, sizeof(err))) == NULL) {
 		if (check) {
 			fprintf(stderr, "%s\n", err);

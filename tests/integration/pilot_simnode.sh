@@ -3,7 +3,8 @@
 # backend, against a reference simnode, with short intervals: severe lag is
 # restarted within a check interval; moderate lag while producing blocks is
 # left alone; a stall is restarted; a crash loop is capped; a hung RPC is
-# found unreachable and restarted; dry-run logs and never restarts; every
+# found unreachable and restarted; dry-run logs and never restarts; SIGHUP
+# applies new thresholds and survives a bad file; every
 # chain family is checked; /metrics passes promtool and /health answers.
 . tests/lib.sh
 
@@ -233,6 +234,28 @@ sleep 3
 check dry_run_never_restarts metric_is "$HTTP" 'sextant_pilot_restarts_total{reason="severe_lag"}' 0
 check dry_run_same_node [ "$(node_pid "$NODE_PORT")" = "$pid0" ]
 check dry_run_decision_word wait_for 5 sh -c "curl -s -m 1 http://127.0.0.1:$HTTP/metrics | grep -q 'sextant_pilot_last_decision{action=\"dry-run\",rule=\"severe_lag\"'"
+stop "$PILOT_PID"
+
+# --- SIGHUP: new thresholds apply at once; a bad file changes nothing -------
+pilot reload cometbft 'severe_lag = 1000' 'moderate_lag = 900'
+INI=$T/reload/pilot.ini
+ctl "$NODE_PORT" 'lag?blocks=150&hold=1'
+check reload_before_no_restart wait_for 5 log_has "$T/reload.log" 'none: lag 1[0-9][0-9] < moderate 900'
+# a file that does not load: the pilot keeps running on the old one
+cp "$INI" "$INI.good"
+sed 's/^severe_lag = 1000$/severe_lag = lots/' "$INI.good" >"$INI"
+kill -HUP "$PILOT_PID"
+check reload_bad_file_named wait_for 5 log_has "$T/reload.log" "SIGHUP: $INI:[0-9]*: .*'lots'.*the running configuration stays"
+check reload_bad_file_survives kill -0 "$PILOT_PID"
+check reload_bad_file_no_restart metric_is "$HTTP" 'sextant_pilot_restarts_total{reason="severe_lag"}' 0
+# lower the threshold and change a section that needs a restart
+sed -e 's/^severe_lag = 1000$/severe_lag = 100/' \
+	-e 's/^moderate_lag = 900$/moderate_lag = 20/' -e 's/^stop_timeout = 2s$/stop_timeout = 3s/' \
+	"$INI.good" >"$INI"
+kill -HUP "$PILOT_PID"
+check reload_applied wait_for 5 log_has "$T/reload.log" 'SIGHUP: reloaded .*\[policy\] applied, \[reference\] unchanged'
+check reload_names_restart_sections log_has "$T/reload.log" 'SIGHUP: \[supervise\] changed in .*next restart'
+check reload_new_threshold_restarts wait_for 5 metric_is "$HTTP" 'sextant_pilot_restarts_total{reason="severe_lag"}' 1
 stop "$PILOT_PID"
 
 # --- every chain family: height, reference and lag measured ----------------
