@@ -64,8 +64,12 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The pilot links neither libcurl (loaded by dlopen for https only, see
+# common/http_curl.h) nor sqlite3: its resident memory is the footprint
+# goal of issue 3.  dlopen is in libc since glibc 2.34.
+PILOT_LDLIBS := -lnng -lsodium -lcjson -linih -lpthread -lm
 $(B)/sextant-pilot: $(call obj,pilot/main.c) $(LIBPILOT) $(LIBCOMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PILOT_LDLIBS)
 $(B)/sextant-commander: $(call obj,commander/main.c) $(LIBCOMMANDER) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/sextant: $(call obj,cli/main.c) $(LIBCLI) $(LIBCOMMON)

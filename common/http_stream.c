@@ -1,5 +1,6 @@
 /*
- * http_stream.c: streaming GET over libcurl, and the event-stream parser.
+ * http_stream.c: streaming GET over libcurl (loaded on first use, see
+ * http_curl.h), and the event-stream parser.
  */
 #include "common/http_stream.h"
 
@@ -8,14 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
-#include "common/http.h"
+#include "common/http_curl.h"
 #include "common/util.h"
 
 #define ERR_BODY_MAX 512
 
 struct stream_state {
+	const struct http_curl_api *cu;
 	CURL *c;
 	http_stream_fn fn;
 	void *arg;
@@ -32,7 +32,7 @@ stream_write(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 
 	if (s->status == 0)
-		curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
+		s->cu->easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
 	if (s->status < 200 || s->status > 299) {
 		size_t room = sizeof(s->errbody) - 1 - s->errlen;
 
@@ -55,6 +55,7 @@ http_stream_get(const struct http_stream_req *req, http_stream_fn fn, void *arg,
                 long *status, char *err, size_t errlen)
 {
 	struct stream_state s = {.fn = fn, .arg = arg};
+	const struct http_curl_api *cu;
 	struct curl_slist *hdrs = NULL, *n;
 	char cerr[CURL_ERROR_SIZE] = "", line[1024];
 	CURLcode rc;
@@ -68,11 +69,13 @@ http_stream_get(const struct http_stream_req *req, http_stream_fn fn, void *arg,
 		snprintf(err, errlen, "no URL");
 		return -EINVAL;
 	}
-	if (http_init() != 0 || (s.c = curl_easy_init()) == NULL) {
+	if ((cu = s.cu = http_curl_load(err, errlen)) == NULL)
+		return -EIO;
+	if ((s.c = cu->easy_init()) == NULL) {
 		snprintf(err, errlen, "curl initialisation failed");
 		return -EIO;
 	}
-#define SET(opt, val) bad |= curl_easy_setopt(s.c, opt, val) != CURLE_OK
+#define SET(opt, val) bad |= cu->easy_setopt(s.c, opt, val) != CURLE_OK
 	SET(CURLOPT_URL, req->url);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_ERRORBUFFER, cerr);
@@ -101,29 +104,29 @@ http_stream_get(const struct http_stream_req *req, http_stream_fn fn, void *arg,
 		                     "Authorization: Bearer %s",
 		                     req->bearer) >= sizeof(line))
 			bad = 1;
-		else if ((n = curl_slist_append(hdrs, line)) != NULL)
+		else if ((n = cu->slist_append(hdrs, line)) != NULL)
 			hdrs = n;
 		else
 			bad = 1;
 		memset(line, 0, sizeof(line));
 	}
 	for (i = 0; req->headers && req->headers[i]; i++) {
-		if ((n = curl_slist_append(hdrs, req->headers[i])) == NULL) {
+		if ((n = cu->slist_append(hdrs, req->headers[i])) == NULL) {
 			bad = 1;
 			break;
 		}
 		hdrs = n;
 	}
-	if (hdrs && curl_easy_setopt(s.c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK)
+	if (hdrs && cu->easy_setopt(s.c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK)
 		bad = 1;
 	if (bad) {
 		snprintf(err, errlen, "bad request options");
 		r = -EINVAL;
 		goto out;
 	}
-	rc = curl_easy_perform(s.c);
+	rc = cu->easy_perform(s.c);
 	if (s.status == 0)
-		curl_easy_getinfo(s.c, CURLINFO_RESPONSE_CODE, &s.status);
+		cu->easy_getinfo(s.c, CURLINFO_RESPONSE_CODE, &s.status);
 	*status = s.status;
 	if (s.stopped || rc == CURLE_OK) {
 		r = 0;
@@ -135,16 +138,16 @@ http_stream_get(const struct http_stream_req *req, http_stream_fn fn, void *arg,
 		r = -ETIMEDOUT;
 	} else if (rc == CURLE_COULDNT_CONNECT) {
 		snprintf(err, errlen, "%s: %s", req->url,
-		         cerr[0] ? cerr : curl_easy_strerror(rc));
+		         cerr[0] ? cerr : cu->easy_strerror(rc));
 		r = -ECONNREFUSED;
 	} else {
 		snprintf(err, errlen, "%s: %s", req->url,
-		         cerr[0] ? cerr : curl_easy_strerror(rc));
+		         cerr[0] ? cerr : cu->easy_strerror(rc));
 		r = -EIO;
 	}
 out:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(s.c);
+	cu->slist_free_all(hdrs);
+	cu->easy_cleanup(s.c);
 	return r;
 }
 
