@@ -56,11 +56,11 @@ curl_load_once(void)
 		         dlerror());
 		return;
 	}
-#define SYM(field, name)                                                    \
-	if ((*(void **)&api.field = dlsym(dl, name)) == NULL) {              \
-		snprintf(load_err, sizeof(load_err),                         \
-		         "%s lacks %s: not a usable libcurl", file, name);   \
-		return;                                                      \
+#define SYM(field, name)                                                       \
+	if ((*(void **)&api.field = dlsym(dl, name)) == NULL) {                \
+		snprintf(load_err, sizeof(load_err),                           \
+		         "%s lacks %s: not a usable libcurl", file, name);     \
+		return;                                                        \
 	}
 	SYM(global_init, "curl_global_init");
 	SYM(easy_init, "curl_easy_init");
@@ -74,8 +74,7 @@ curl_load_once(void)
 	SYM(slist_free_all, "curl_slist_free_all");
 #undef SYM
 	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(load_err, sizeof(load_err),
-		         "curl_global_init failed");
+		snprintf(load_err, sizeof(load_err), "curl_global_init failed");
 		return;
 	}
 	curl_key_ok = pthread_key_create(&curl_key, handle_free) == 0;
@@ -338,7 +337,7 @@ nomem:
 
 int
 http_curl_do(const struct http_req *req, struct http_resp *resp, char *err,
-        size_t errlen)
+             size_t errlen)
 {
 	struct body_buf b = {0};
 	struct hdr_state h = {.retry_after_s = -1};
@@ -401,4 +400,3 @@ out:
 	free(b.p);
 	return r;
 }
-

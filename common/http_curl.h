@@ -36,8 +36,8 @@ struct http_curl_api {
 const struct http_curl_api *http_curl_load(char *err, size_t errlen);
 
 /* http_do through libcurl; same contract. */
-int http_curl_do(const struct http_req *req, struct http_resp *resp,
-                 char *err, size_t errlen);
+int http_curl_do(const struct http_req *req, struct http_resp *resp, char *err,
+                 size_t errlen);
 
 /* Release this thread's cached curl handle, if any. */
 void http_curl_thread_cleanup(void);

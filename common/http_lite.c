@@ -140,9 +140,8 @@ http_lite_parse_url(const char *url, struct http_lite_url *u)
 	if (u->port[0] == '\0')
 		snprintf(u->port, sizeof(u->port), "80");
 	v6 = memchr(u->host, ':', hl) != NULL;
-	snprintf(u->hostport, sizeof(u->hostport), "%s%s%s%s%s",
-	         v6 ? "[" : "", u->host, v6 ? "]" : "",
-	         strcmp(u->port, "80") ? ":" : "",
+	snprintf(u->hostport, sizeof(u->hostport), "%s%s%s%s%s", v6 ? "[" : "",
+	         u->host, v6 ? "]" : "", strcmp(u->port, "80") ? ":" : "",
 	         strcmp(u->port, "80") ? u->port : "");
 	u->path = ae;
 	u->path_len = strcspn(ae, "#");
@@ -340,7 +339,8 @@ wait_fd(int fd, short events, uint64_t deadline)
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		r = poll(&pfd, 1,
-		         deadline - now > 60000 ? 60000 : (int)(deadline - now));
+		         deadline - now > 60000 ? 60000
+		                                : (int)(deadline - now));
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -537,8 +537,8 @@ http_lite_do(const struct http_req *req, struct http_resp *resp, char *err,
 	struct http_lite_url u;
 	struct http_parse ps;
 	struct sbuf rq = {0};
-	uint32_t tmo = req->timeout_ms ? req->timeout_ms
-	                                : LITE_DEFAULT_TIMEOUT_MS;
+	uint32_t tmo =
+	    req->timeout_ms ? req->timeout_ms : LITE_DEFAULT_TIMEOUT_MS;
 	uint64_t deadline = clock_mono_ms() + tmo;
 	const char *method = req->method ? req->method : "GET";
 	int fd = -1, r, sr;
@@ -550,7 +550,8 @@ http_lite_do(const struct http_req *req, struct http_resp *resp, char *err,
 	}
 	if ((r = build_request(req, &u, &rq)) != 0) {
 		snprintf(err, errlen,
-		         r == -ENOMEM ? "out of memory" : "bad request options");
+		         r == -ENOMEM ? "out of memory"
+		                      : "bad request options");
 		sb_free(&rq);
 		return r;
 	}
@@ -577,11 +578,10 @@ http_lite_do(const struct http_req *req, struct http_resp *resp, char *err,
 	}
 	resp->status = ps.status;
 	resp->retry_after_s =
-	    ps.retry_after[0] ? http_parse_retry_after(ps.retry_after,
-	                                               strlen(ps.retry_after),
-	                                               time(NULL),
-	                                               LITE_RETRY_AFTER_MAX)
-	                      : -1;
+	    ps.retry_after[0]
+	        ? http_parse_retry_after(ps.retry_after, strlen(ps.retry_after),
+	                                 time(NULL), LITE_RETRY_AFTER_MAX)
+	        : -1;
 	if ((resp->body = http_parse_take(&ps, &resp->len)) == NULL) {
 		http_parse_free(&ps);
 		snprintf(err, errlen, "out of memory");

@@ -35,7 +35,7 @@ int http_lite_parse_url(const char *url, struct http_lite_url *u);
  * http_do for an http:// URL or a unix socket; same contract as http_do.
  * Returns -EPROTONOSUPPORT for any other scheme (no error text).
  */
-int http_lite_do(const struct http_req *req, struct http_resp *resp,
-                 char *err, size_t errlen);
+int http_lite_do(const struct http_req *req, struct http_resp *resp, char *err,
+                 size_t errlen);
 
 #endif

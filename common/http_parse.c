@@ -236,8 +236,8 @@ head_done(struct http_parse *p)
 	if (p->no_body || status == 204 || status == 304) {
 		p->state = HTTP_PARSE_DONE;
 	} else if (h.te) {
-		p->state = h.chunked ? HTTP_PARSE_CHUNK_SIZE
-		                     : HTTP_PARSE_BODY_CLOSE;
+		p->state =
+		    h.chunked ? HTTP_PARSE_CHUNK_SIZE : HTTP_PARSE_BODY_CLOSE;
 	} else if (h.has_len) {
 		if (h.len > p->max)
 			return -EMSGSIZE;
@@ -287,8 +287,8 @@ chunk_size(struct http_parse *p)
 			return -EBADMSG; /* would overflow */
 		x = x << 4 | (uint64_t)v;
 	}
-	if (i == 0 || (i < p->llen && p->line[i] != ';' &&
-	               p->line[i] != ' ' && p->line[i] != '\t'))
+	if (i == 0 || (i < p->llen && p->line[i] != ';' && p->line[i] != ' ' &&
+	               p->line[i] != '\t'))
 		return -EBADMSG;
 	if (x > p->max - p->len)
 		return -EMSGSIZE;

@@ -55,8 +55,7 @@ void http_parse_free(struct http_parse *);
  * (malformed), -E2BIG (head over HTTP_PARSE_HEAD_MAX), -EMSGSIZE (body
  * over max), -ENOMEM.  After 1 or an error, feed no more.
  */
-int http_parse_feed(struct http_parse *, const char *p, size_t n,
-                    size_t *used);
+int http_parse_feed(struct http_parse *, const char *p, size_t n, size_t *used);
 
 /*
  * The server closed the connection: 1 when that completes the response

@@ -1,5 +1,5 @@
 /*
- * http_test.c: the libcurl wrapper against a tiny HTTP server that runs in
+ * http_test.c: the HTTP client against a tiny HTTP server that runs in
  * this process, on 127.0.0.1 and on a unix socket: statuses, a server that
  * never answers, bodies over the bound, Retry-After in both forms, auth
  * headers, refused connections and protocols other than http(s).
