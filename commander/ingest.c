@@ -1,4 +1,5 @@
 #include "commander/ingest.h"
+#include "commander/ingest_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,36 +40,16 @@ struct ingest_ctx {
 	nng_aio *aio;
 	enum ctx_state state;
 	bool ctx_open;
-	struct proto_msg msg;
-	struct proto_msg reply;
-	char json[CODEC_MAX_JSON];
-	uint8_t pt[ENV_MAX_FRAME];
+	struct ingest_scratch s;
+	uint8_t out[INGEST_REPLY_MAX];
 };
 
-struct drop_log {
-	uint64_t window_start;
-	uint32_t logged;
-	uint64_t suppressed;
-};
-
-struct ingest {
+struct ingest_nng {
 	nng_socket sock;
 	bool sock_open;
 	nng_listener listener;
-	atomic_bool stopping;
-	struct registry *reg;
-	uint8_t my_pk[ENV_PK_BYTES];
-	uint64_t window_ms;
-	struct ingest_handler handler;
-	uint32_t log_burst;
 	unsigned nctx;
 	struct ingest_ctx **ctxs;
-
-	atomic_uint_fast64_t received, replied, send_failed;
-	atomic_uint_fast64_t dropped[INGEST_DROP__COUNT];
-
-	pthread_mutex_t log_mu;
-	struct drop_log logs[INGEST_DROP__COUNT];
 };
 
 static const char *const drop_names[INGEST_DROP__COUNT] = {
@@ -160,16 +141,13 @@ peer_addr(nng_msg *m, char *buf, size_t size)
 	}
 }
 
-static void drop(struct ingest *in, enum ingest_drop why, const char *addr,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 /*
  * Count, and log unless this reason already logged log_burst lines in the
  * current window: a flood of garbage must not become a flood of syslog.
  */
-static void
-drop(struct ingest *in, enum ingest_drop why, const char *addr, const char *fmt,
-     ...)
+void
+ingest_drop(struct ingest *in, enum ingest_drop why, const char *addr,
+            const char *fmt, ...)
 {
 	struct drop_log *l = &in->logs[why];
 	uint64_t now = clock_mono_ms(), suppressed = 0;
@@ -203,83 +181,97 @@ drop(struct ingest *in, enum ingest_drop why, const char *addr, const char *fmt,
 	          detail);
 }
 
-/* The reply to send, or NULL to drop (counted and logged here). */
-static nng_msg *
-process(struct ingest_ctx *c, nng_msg *req)
+int
+ingest_process(struct ingest *in, struct ingest_scratch *s,
+               const uint8_t *frame, size_t len, const char *addr, uint8_t *out,
+               size_t cap, size_t *outlen)
 {
-	struct ingest *in = c->in;
-	const uint8_t *frame = nng_msg_body(req);
-	size_t len = nng_msg_len(req), ptlen, jlen, outlen;
+	size_t ptlen, jlen;
 	uint8_t pk[ENV_PK_BYTES];
 	struct registry_pilot *p;
 	struct env_req_ctx rctx;
-	char addr[REGISTRY_ADDR_MAX], fp[32], derr[128];
+	char fp[32], derr[128];
 	uint64_t now_mono;
 	enum env_err e;
-	nng_msg *out;
 	int rv;
 
-	peer_addr(req, addr, sizeof(addr));
+	atomic_fetch_add_explicit(&in->received, 1, memory_order_relaxed);
 	if ((e = env_request_sender(frame, len, pk)) != ENV_OK) {
-		drop(in, drop_of_env(e), addr, "%s (%zu bytes)",
-		     env_strerror(e), len);
-		return NULL;
+		ingest_drop(in, drop_of_env(e), addr, "%s (%zu bytes)",
+		            env_strerror(e), len);
+		return -1;
 	}
 	if ((p = registry_find(in->reg, pk)) == NULL) {
-		drop(in, INGEST_DROP_UNKNOWN, addr,
-		     "key %s not in authorized_pilots",
-		     keys_fingerprint(pk, fp, sizeof(fp)));
-		return NULL;
+		ingest_drop(in, INGEST_DROP_UNKNOWN, addr,
+		            "key %s not in authorized_pilots",
+		            keys_fingerprint(pk, fp, sizeof(fp)));
+		return -1;
 	}
 	e = registry_open(in->reg, p, clock_wall_ms(), in->window_ms, frame,
-	                  len, c->pt, sizeof(c->pt), &ptlen, &rctx);
+	                  len, s->pt, sizeof(s->pt), &ptlen, &rctx);
 	if (e != ENV_OK) {
-		drop(in, drop_of_env(e), addr, "%s (claims to be pilot %s)",
-		     env_strerror(e), p->name);
-		return NULL;
+		ingest_drop(in, drop_of_env(e), addr,
+		            "%s (claims to be pilot %s)", env_strerror(e),
+		            p->name);
+		return -1;
 	}
-	if ((rv = codec_decode((const char *)c->pt, ptlen, &c->msg, derr,
+	if ((rv = codec_decode((const char *)s->pt, ptlen, &s->msg, derr,
 	                       sizeof(derr))) != 0) {
-		drop(in, INGEST_DROP_DECODE, addr, "pilot %s: %s", p->name,
-		     derr);
-		return NULL;
+		ingest_drop(in, INGEST_DROP_DECODE, addr, "pilot %s: %s",
+		            p->name, derr);
+		return -1;
 	}
 	now_mono = clock_mono_ms();
-	memset(&c->reply, 0, sizeof(c->reply));
-	c->reply.type = PROTO_REPLY;
-	switch (c->msg.type) {
+	memset(&s->reply, 0, sizeof(s->reply));
+	s->reply.type = PROTO_REPLY;
+	switch (s->msg.type) {
 	case PROTO_HELLO:
-		in->handler.hello(in->handler.arg, p, &c->msg.u.hello, addr,
-		                  now_mono, &c->reply.u.reply);
+		in->handler.hello(in->handler.arg, p, &s->msg.u.hello, addr,
+		                  now_mono, &s->reply.u.reply);
 		break;
 	case PROTO_HEARTBEAT:
-		in->handler.heartbeat(in->handler.arg, p, &c->msg.u.hb, addr,
-		                      now_mono, &c->reply.u.reply);
+		in->handler.heartbeat(in->handler.arg, p, &s->msg.u.hb, addr,
+		                      now_mono, &s->reply.u.reply);
 		break;
 	default:
-		drop(in, INGEST_DROP_TYPE, addr, "pilot %s sent a %s", p->name,
-		     proto_type_str(c->msg.type));
-		return NULL;
+		ingest_drop(in, INGEST_DROP_TYPE, addr, "pilot %s sent a %s",
+		            p->name, proto_type_str(s->msg.type));
+		return -1;
 	}
-	if ((rv = codec_encode(&c->reply, c->json, sizeof(c->json), &jlen)) !=
+	if ((rv = codec_encode(&s->reply, s->json, sizeof(s->json), &jlen)) !=
 	    0) {
-		drop(in, INGEST_DROP_INTERNAL, addr, "encoding reply to %s: %s",
-		     p->name, strerror(-rv));
-		return NULL;
+		ingest_drop(in, INGEST_DROP_INTERNAL, addr,
+		            "encoding reply to %s: %s", p->name, strerror(-rv));
+		return -1;
 	}
-	if (nng_msg_alloc(&out, jlen + env_overhead()) != 0) {
-		drop(in, INGEST_DROP_INTERNAL, addr, "out of memory");
-		return NULL;
-	}
-	e = env_seal_reply(&p->peer, in->my_pk, &rctx, clock_wall_ms(), c->json,
-	                   jlen, nng_msg_body(out), nng_msg_len(out), &outlen);
+	e = env_seal_reply(&p->peer, in->my_pk, &rctx, clock_wall_ms(), s->json,
+	                   jlen, out, cap, outlen);
 	if (e != ENV_OK) {
-		nng_msg_free(out);
-		drop(in, INGEST_DROP_INTERNAL, addr, "sealing reply to %s: %s",
-		     p->name, env_strerror(e));
+		ingest_drop(in, INGEST_DROP_INTERNAL, addr,
+		            "sealing reply to %s: %s", p->name,
+		            env_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+/* The reply to send, or NULL to drop (counted and logged). */
+static nng_msg *
+process(struct ingest_ctx *c, nng_msg *req)
+{
+	char addr[REGISTRY_ADDR_MAX];
+	size_t outlen;
+	nng_msg *out;
+
+	peer_addr(req, addr, sizeof(addr));
+	if (ingest_process(c->in, &c->s, nng_msg_body(req), nng_msg_len(req),
+	                   addr, c->out, sizeof(c->out), &outlen) != 0)
+		return NULL;
+	if (nng_msg_alloc(&out, outlen) != 0) {
+		ingest_drop(c->in, INGEST_DROP_INTERNAL, addr, "out of memory");
 		return NULL;
 	}
-	nng_msg_realloc(out, outlen); /* shrinking never fails */
+	memcpy(nng_msg_body(out), c->out, outlen);
 	return out;
 }
 
@@ -309,8 +301,6 @@ ctx_cb(void *arg)
 		}
 		req = nng_aio_get_msg(c->aio);
 		nng_aio_set_msg(c->aio, NULL);
-		atomic_fetch_add_explicit(&in->received, 1,
-		                          memory_order_relaxed);
 		rep = process(c, req);
 		nng_msg_free(req);
 		if (rep == NULL) {
@@ -341,6 +331,98 @@ ctx_cb(void *arg)
 	}
 }
 
+static void nng_stop(struct ingest_nng *n, struct ingest *in);
+
+static int
+nng_start(struct ingest *in, const struct ingest_params *p, char *err,
+          size_t errlen)
+{
+	struct ingest_nng *n;
+	int rv;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	in->nng = n;
+	n->nctx = p->contexts ? p->contexts : INGEST_DEFAULT_CONTEXTS;
+	if (n->nctx > INGEST_MAX_CONTEXTS)
+		n->nctx = INGEST_MAX_CONTEXTS;
+	if ((n->ctxs = calloc(n->nctx, sizeof(*n->ctxs))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((rv = nng_rep0_open(&n->sock)) != 0) {
+		snprintf(err, errlen, "nng_rep0_open: %s", nng_strerror(rv));
+		return -EIO;
+	}
+	n->sock_open = true;
+	if ((rv = nng_socket_set_size(n->sock, NNG_OPT_RECVMAXSZ,
+	                              INGEST_RECVMAX)) != 0) {
+		snprintf(err, errlen, "recv-size-max: %s", nng_strerror(rv));
+		return -EIO;
+	}
+	for (unsigned i = 0; i < n->nctx; i++) {
+		struct ingest_ctx *c;
+
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		n->ctxs[i] = c;
+		c->in = in;
+		if ((rv = nng_aio_alloc(&c->aio, ctx_cb, c)) != 0 ||
+		    (rv = nng_ctx_open(&c->ctx, n->sock)) != 0) {
+			snprintf(err, errlen, "context: %s", nng_strerror(rv));
+			return -EIO;
+		}
+		c->ctx_open = true;
+	}
+	if ((rv = nng_listen(n->sock, p->listen, &n->listener, 0)) != 0) {
+		snprintf(err, errlen, "listen %s: %s", p->listen,
+		         nng_strerror(rv));
+		return rv == NNG_EADDRINUSE                        ? -EADDRINUSE
+		       : rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? -EINVAL
+		                                                   : -EIO;
+	}
+	for (unsigned i = 0; i < n->nctx; i++)
+		ctx_recv(n->ctxs[i]);
+	return 0;
+}
+
+static void
+nng_stop(struct ingest_nng *n, struct ingest *in)
+{
+	(void)in;
+	/* closing the socket fails every pending context operation with
+	 * NNG_ECLOSED; the callbacks then stop resubmitting */
+	if (n->sock_open)
+		nng_close(n->sock);
+	for (unsigned i = 0; n->ctxs && i < n->nctx; i++) {
+		struct ingest_ctx *c = n->ctxs[i];
+
+		if (c == NULL)
+			continue;
+		if (c->aio) {
+			nng_aio_stop(c->aio);
+			nng_msg_free(nng_aio_get_msg(c->aio));
+			nng_aio_free(c->aio);
+		}
+		free(c);
+	}
+	free(n->ctxs);
+	free(n);
+}
+
+static bool
+want_nng(const struct ingest_params *p)
+{
+	const char *env = getenv("SEXTANT_INGEST");
+
+	return p->use_nng || (env != NULL && strcmp(env, "nng") == 0) ||
+	       !ingest_tcp_url(p->listen);
+}
+
 int
 ingest_start(const struct ingest_params *p, struct ingest **out, char *err,
              size_t errlen)
@@ -360,54 +442,12 @@ ingest_start(const struct ingest_params *p, struct ingest **out, char *err,
 	if (in->handler.hello == NULL || in->handler.heartbeat == NULL)
 		in->handler = ingest_registry_handler(p->reg);
 	in->log_burst = p->log_burst ? p->log_burst : 5;
-	in->nctx = p->contexts ? p->contexts : INGEST_DEFAULT_CONTEXTS;
-	if (in->nctx > INGEST_MAX_CONTEXTS)
-		in->nctx = INGEST_MAX_CONTEXTS;
-	if ((in->ctxs = calloc(in->nctx, sizeof(*in->ctxs))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	rv = want_nng(p) ? nng_start(in, p, err, errlen)
+	                 : ingest_tcp_start(in, p, err, errlen);
+	if (rv != 0) {
 		ingest_stop(in);
-		return -ENOMEM;
+		return rv;
 	}
-	if ((rv = nng_rep0_open(&in->sock)) != 0) {
-		snprintf(err, errlen, "nng_rep0_open: %s", nng_strerror(rv));
-		ingest_stop(in);
-		return -EIO;
-	}
-	in->sock_open = true;
-	if ((rv = nng_socket_set_size(in->sock, NNG_OPT_RECVMAXSZ,
-	                              INGEST_RECVMAX)) != 0) {
-		snprintf(err, errlen, "recv-size-max: %s", nng_strerror(rv));
-		ingest_stop(in);
-		return -EIO;
-	}
-	for (unsigned i = 0; i < in->nctx; i++) {
-		struct ingest_ctx *c;
-
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			ingest_stop(in);
-			return -ENOMEM;
-		}
-		in->ctxs[i] = c;
-		c->in = in;
-		if ((rv = nng_aio_alloc(&c->aio, ctx_cb, c)) != 0 ||
-		    (rv = nng_ctx_open(&c->ctx, in->sock)) != 0) {
-			snprintf(err, errlen, "context: %s", nng_strerror(rv));
-			ingest_stop(in);
-			return -EIO;
-		}
-		c->ctx_open = true;
-	}
-	if ((rv = nng_listen(in->sock, p->listen, &in->listener, 0)) != 0) {
-		snprintf(err, errlen, "listen %s: %s", p->listen,
-		         nng_strerror(rv));
-		ingest_stop(in);
-		return rv == NNG_EADDRINUSE                        ? -EADDRINUSE
-		       : rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? -EINVAL
-		                                                   : -EIO;
-	}
-	for (unsigned i = 0; i < in->nctx; i++)
-		ctx_recv(in->ctxs[i]);
 	*out = in;
 	return 0;
 }
@@ -418,23 +458,10 @@ ingest_stop(struct ingest *in)
 	if (in == NULL)
 		return;
 	atomic_store(&in->stopping, true);
-	/* closing the socket fails every pending context operation with
-	 * NNG_ECLOSED; the callbacks then stop resubmitting */
-	if (in->sock_open)
-		nng_close(in->sock);
-	for (unsigned i = 0; in->ctxs && i < in->nctx; i++) {
-		struct ingest_ctx *c = in->ctxs[i];
-
-		if (c == NULL)
-			continue;
-		if (c->aio) {
-			nng_aio_stop(c->aio);
-			nng_msg_free(nng_aio_get_msg(c->aio));
-			nng_aio_free(c->aio);
-		}
-		free(c);
-	}
-	free(in->ctxs);
+	if (in->nng != NULL)
+		nng_stop(in->nng, in);
+	if (in->tcp != NULL)
+		ingest_tcp_stop(in->tcp);
 	pthread_mutex_destroy(&in->log_mu);
 	free(in);
 }
@@ -454,8 +481,10 @@ ingest_port(struct ingest *in)
 {
 	int port;
 
-	if (nng_listener_get_int(in->listener, NNG_OPT_TCP_BOUND_PORT, &port) !=
-	    0)
+	if (in->tcp != NULL)
+		return ingest_tcp_port(in->tcp);
+	if (nng_listener_get_int(in->nng->listener, NNG_OPT_TCP_BOUND_PORT,
+	                         &port) != 0)
 		return -1;
 	return port;
 }

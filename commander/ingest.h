@@ -5,6 +5,15 @@
  * -> RECV run on nng's threads, so a slow or hostile pilot holds one context
  * for one message at most and no thread is spent per pilot.
  *
+ * tcp:// URLs are served instead by an epoll endpoint of our own
+ * (ingest_tcp.c) speaking the same SP wire as nng's REP socket, so pilots
+ * (nng REQ sockets) cannot tell the difference; it costs one thread
+ * wake-up per request where nng's REP costs about eight, which is what
+ * keeps 1,000 pilots at 1 Hz well under a tenth of a core.  Every other
+ * scheme (ipc://, tls+tcp://, ws://...) still goes through nng, as does
+ * tcp:// when SEXTANT_INGEST=nng is in the environment (the reference for
+ * benchmarks and interop tests).
+ *
  * Processing a frame: find the claimed sender in the registry, open the
  * envelope with that pilot's replay counter, decode, hand the message to
  * the handler, encode and seal its reply.  Anything that fails on the way
@@ -15,6 +24,7 @@
 #ifndef SEXTANT_COMMANDER_INGEST_H
 #define SEXTANT_COMMANDER_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,10 +50,10 @@ enum ingest_drop {
 const char *ingest_drop_str(enum ingest_drop);
 
 /*
- * The seam where fleet logic plugs in.  Called on an nng thread, possibly
- * concurrently for different pilots (never for one pilot at a time unless
- * it sends from two connections).  Fill *reply (zeroed by the caller);
- * addr is "IP:port" of the peer.
+ * The seam where fleet logic plugs in.  Called on an endpoint thread,
+ * possibly concurrently for different pilots (never for one pilot at a
+ * time unless it sends from two connections).  Fill *reply (zeroed by the
+ * caller); addr is "IP:port" of the peer.
  */
 struct ingest_handler {
 	void *arg;
@@ -66,6 +76,11 @@ struct ingest_params {
 	const struct keys_identity *id; /* the commander's (pk used) */
 	struct ingest_handler handler;  /* NULL hooks: the registry's */
 	uint32_t log_burst; /* drop logs per reason per 10 s; 0: 5 */
+	/* the epoll endpoint only (tcp://); 0 picks the default */
+	unsigned max_conns;    /* 0: 2 per authorized pilot + 256 */
+	uint32_t handshake_ms; /* SP header must arrive within; 0: 10 s */
+	uint32_t idle_ms;      /* no request for this long: close; 0: 10 min */
+	bool use_nng;          /* serve tcp:// with nng too */
 };
 
 struct ingest_stats {
