@@ -287,6 +287,84 @@ static const struct conf_opt group_opts[] = {
     CONF_END,
 };
 
+/* [ha] endpoint: one etcd client URL per line. */
+static int
+parse_ha_endpoint(void *field, const char *val, char *err, size_t errlen)
+{
+	struct ha_conf *h = field;
+
+	if (val[0] == '\0')
+		return 0; /* "endpoint =" as -nv prints none */
+	if (h->nendpoints == ETCD_MAX_ENDPOINTS) {
+		snprintf(err, errlen, "at most %d endpoints",
+		         ETCD_MAX_ENDPOINTS);
+		return -1;
+	}
+	if (strncmp(val, "http://", 7) != 0 &&
+	    strncmp(val, "https://", 8) != 0) {
+		snprintf(err, errlen, "not an http://HOST:PORT etcd URL");
+		return -1;
+	}
+	if (util_strlcpy(h->endpoints[h->nendpoints], val, ETCD_URL_MAX) >=
+	    ETCD_URL_MAX) {
+		h->endpoints[h->nendpoints][0] = '\0';
+		snprintf(err, errlen, "longer than %d characters",
+		         ETCD_URL_MAX - 1);
+		return -1;
+	}
+	h->nendpoints++;
+	return 0;
+}
+
+static void
+print_ha_endpoints(const void *field, FILE *f)
+{
+	const struct ha_conf *h = field;
+
+	for (size_t i = 0; i < h->nendpoints; i++)
+		fprintf(f, "%s%s", i ? "\nendpoint = " : "", h->endpoints[i]);
+}
+
+static const struct conf_opt ha_opts[] = {
+    {.name = "endpoint",
+     .type = CONF_CUSTOM,
+     .off = 0,
+     .multi = true,
+     .parse = parse_ha_endpoint,
+     .print = print_ha_endpoints,
+     .help = "an etcd client URL (http://HOST:2379); repeat for each "
+             "member; none: HA off"},
+    {.name = "prefix",
+     STR_OPT(struct ha_conf, prefix),
+     .def = "/sextant",
+     .help = "etcd key prefix of this commander cluster (PREFIX/leader, "
+             "PREFIX/failover/GROUP)"},
+    {.name = "id",
+     STR_OPT(struct ha_conf, id),
+     .help = "this commander's name, unique in the cluster"},
+    {.name = "ttl",
+     DUR_OPT(struct ha_conf, ttl_ms),
+     .min = 2000,
+     .max = 60 * 1000,
+     .def = "5s",
+     .help = "etcd lease of the leader (whole seconds): a dead leader is "
+             "replaced after about this long"},
+    {.name = "margin",
+     DUR_OPT(struct ha_conf, margin_ms),
+     .min = 100,
+     .max = 20 * 1000,
+     .def = "1s",
+     .help = "the leader stops acting this long before its etcd lease "
+             "could expire (clock-rate skew)"},
+    {.name = "timeout",
+     DUR_OPT(struct ha_conf, timeout_ms),
+     .min = 50,
+     .max = 20 * 1000,
+     .def = "1s",
+     .help = "bound on one etcd request"},
+    CONF_END,
+};
+
 static void *
 open_commander(void *cfg, const char *inst, char *err, size_t errlen)
 {
@@ -315,6 +393,12 @@ static void *
 open_api(void *cfg, const char *inst, char *err, size_t errlen)
 {
 	return &((struct commander_conf *)cfg)->api;
+}
+
+static void *
+open_ha(void *cfg, const char *inst, char *err, size_t errlen)
+{
+	return &((struct commander_conf *)cfg)->ha;
 }
 
 static bool
@@ -477,6 +561,7 @@ static struct conf_section commander_sections[] = {
     {.name = "budget", .opts = budget_opts, .open = open_budget},
     {.name = "events", .opts = events_opts, .open = open_events},
     {.name = "api", .opts = NULL, .open = open_api},
+    {.name = "ha", .opts = ha_opts, .open = open_ha},
     ALERT_CONF_SECTION_ROWS(cmdr_alerts),
     {.name = "node",
      .repeated = true,
@@ -558,6 +643,61 @@ fail:
 }
 
 static int
+finish_ha(struct commander_conf *c, char *err, size_t errlen)
+{
+	const struct ha_conf *h = &c->ha;
+
+	if (h->nendpoints == 0)
+		return 0;
+	if (h->id[0] == '\0')
+		FINISH_FAIL("[ha] id: required with endpoint (this "
+		            "commander's name in the cluster)");
+	if (!name_ok(h->id) || strlen(h->id) >= HA_ID_MAX)
+		FINISH_FAIL("[ha] id: letters, digits, '.', '_', '-' only "
+		            "'%s'",
+		            h->id);
+	if (h->prefix[0] != '/' || h->prefix[strlen(h->prefix) - 1] == '/')
+		FINISH_FAIL("[ha] prefix: starts with '/' and does not end "
+		            "with one '%s'",
+		            h->prefix);
+	if (h->ttl_ms % 1000 != 0)
+		FINISH_FAIL("[ha] ttl: etcd leases are whole seconds '%llums'",
+		            (unsigned long long)h->ttl_ms);
+	/* a keepalive is sent every ttl/3: the deadline must lie beyond */
+	if (h->margin_ms * 3 > h->ttl_ms)
+		FINISH_FAIL("[ha] margin: more than a third of ttl (%llums) "
+		            "'%llums'",
+		            (unsigned long long)h->ttl_ms,
+		            (unsigned long long)h->margin_ms);
+	if (h->timeout_ms * 3 > h->ttl_ms)
+		FINISH_FAIL("[ha] timeout: more than a third of ttl (%llums) "
+		            "'%llums'",
+		            (unsigned long long)h->ttl_ms,
+		            (unsigned long long)h->timeout_ms);
+	/* the holder keeps signing through a takeover only if its lease
+	 * outlasts the dead leader's etcd lease plus one heartbeat */
+	for (size_t i = 0; i < c->ngroups; i++) {
+		const struct commander_group *g = c->groups[i];
+
+		if (g->ttl_ms <= h->ttl_ms + h->margin_ms +
+		                     c->commander.interval_ms)
+			FINISH_FAIL("[group %s] ttl: not longer than [ha] ttl "
+			            "+ margin + [commander] interval "
+			            "(%llums): the primary would stop signing "
+			            "in every takeover '%llums'",
+			            g->name,
+			            (unsigned long long)(h->ttl_ms +
+			                                 h->margin_ms +
+			                                 c->commander
+			                                     .interval_ms),
+			            (unsigned long long)g->ttl_ms);
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+static int
 finish(struct commander_conf *c, char *err, size_t errlen)
 {
 	const struct commander_conf_main *m = &c->commander;
@@ -584,7 +724,8 @@ finish(struct commander_conf *c, char *err, size_t errlen)
 		FINISH_FAIL("[api] %s", msg);
 	if (alert_conf_finish(&c->alerts, c->path, err, errlen) != 0)
 		goto fail;
-	if (finish_groups(c, err, errlen) != 0)
+	if (finish_groups(c, err, errlen) != 0 ||
+	    finish_ha(c, err, errlen) != 0)
 		goto fail;
 	if (keys_init() != 0)
 		FINISH_FAIL("libsodium failed to initialise");

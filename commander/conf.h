@@ -10,6 +10,7 @@
  *   [channel NAME]  one alert channel each
  *   [node NAME]     the inventory: one node each
  *   [group NAME]    one validator identity served by failover leases
+ *   [ha]            commander HA on etcd (ha.h); off without endpoints
  * commander_conf_load() parses into a fresh struct and runs the finish step,
  * which also loads the commander's key, the authorized_pilots file and the
  * keys given in [node] sections, so `-n` reports every error a start would.
@@ -27,6 +28,7 @@
 #include "commander/budget.h"
 #include "commander/failover.h"
 #include "commander/fleet.h"
+#include "commander/ha.h"
 #include "commander/registry.h"
 #include "common/keys.h"
 
@@ -80,6 +82,7 @@ struct commander_conf {
 	struct commander_conf_events events;
 	struct api_conf api;
 	struct alerts_conf alerts;
+	struct ha_conf ha; /* nendpoints 0: one commander, no HA */
 	/* each instance allocated on its own: the parser keeps pointers */
 	struct commander_node **nodes;
 	size_t nnodes;

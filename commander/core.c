@@ -12,15 +12,20 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "commander/alerts.h"
 #include "commander/api.h"
 #include "commander/budget.h"
 #include "commander/evlog.h"
 #include "commander/fleet.h"
 #include "commander/groups.h"
+#include "commander/ha.h"
 #include "commander/ingest.h"
+#include "commander/metrics.h"
 #include "commander/registry.h"
 #include "commander/store.h"
+#include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -59,7 +64,15 @@ struct core {
 	pthread_cond_t acv;
 	bool alerts_stop;
 	struct ingest *ingest;
+	pthread_mutex_t ingmu; /* c->ingest, which HA starts and stops */
 	struct api *api;
+
+	/* HA (ha.h): NULL when [ha] has no endpoint.  serving_term is the
+	 * election term this commander serves pilots in (0: standing by);
+	 * the tick sets it, heartbeats on nng threads read it. */
+	struct ha *ha;
+	atomic_uint_fast64_t serving_term;
+	uint64_t next_serve_try;
 
 	atomic_uint_fast64_t heartbeats;
 	struct ingest_stats last_stats;
@@ -140,6 +153,23 @@ commander_event(struct core *c, const char *fmt, ...)
 
 /* ---- the ingest handler ---- */
 
+/*
+ * With HA: true while this commander leads in the term it serves.  A
+ * follower's ingest is closed, but a request that raced the close, or
+ * came in just past the leadership deadline, gets nothing from it: no
+ * registration, and above all no lease renewal.
+ */
+static bool
+leads(struct core *c, uint64_t now)
+{
+	uint64_t t;
+
+	if (c->ha == NULL)
+		return true;
+	t = atomic_load(&c->serving_term);
+	return t != 0 && ha_leading(c->ha, now) == t;
+}
+
 static void
 on_hello(void *arg, struct registry_pilot *p, const struct proto_hello *h,
          const char *addr, uint64_t now, struct proto_reply *reply)
@@ -150,6 +180,12 @@ on_hello(void *arg, struct registry_pilot *p, const struct proto_hello *h,
 	char err[256] = "";
 	int rc;
 
+	if (!leads(c, clock_mono_ms())) {
+		log_debug("hello from %s (%s): not the leader: refused",
+		          p->name, addr);
+		reply->status = PROTO_ST_BAD_REQUEST;
+		return;
+	}
 	if (strcmp(h->node, p->name) != 0) {
 		/* the key is listed for another node: a copied key or a
 		 * misconfigured pilot; either way not this node */
@@ -205,9 +241,15 @@ on_heartbeat(void *arg, struct registry_pilot *p,
 	struct event_list evs = {0};
 	struct fleet_hb_result fr;
 	struct proto_cmd cmd;
-	uint64_t wall = clock_wall_ms();
+	uint64_t wall = clock_wall_ms(), gnow;
 	int rc;
 
+	if (!leads(c, clock_mono_ms())) {
+		log_debug("heartbeat from %s (%s): not the leader: refused",
+		          p->name, addr);
+		reply->status = PROTO_ST_BAD_REQUEST;
+		return;
+	}
 	rc = fleet_heartbeat(c->fleet, p->name, hb, now, wall, &fr, &evs);
 	switch (rc) {
 	case 0:
@@ -235,9 +277,12 @@ on_heartbeat(void *arg, struct registry_pilot *p,
 	if (record(c, &evs) != 0)
 		drop_grants(reply);
 	event_list_clear(&evs);
-	/* last: the commander-side lease expiry counts from here */
+	/* last: the commander-side lease expiry counts from here, and a
+	 * renewal leaves only from a leader within its deadline */
+	gnow = clock_mono_ms();
 	if (c->groups != NULL && reply->ncmds < PROTO_MAX_CMDS &&
-	    groups_heartbeat(c->groups, p->name, hb, &fr, clock_mono_ms(),
+	    leads(c, gnow) &&
+	    groups_heartbeat(c->groups, p->name, hb, &fr, gnow,
 	                     clock_wall_ms(), &cmd, &evs)) {
 		reply->cmds[reply->ncmds++] = cmd;
 		log_debug("lease to %s: %s group %s epoch %" PRIu64, p->name,
@@ -260,9 +305,13 @@ ingest_stats_cb(void *arg, struct api_ingest_stats *out)
 	struct ingest_stats st;
 
 	out->heartbeats = atomic_load(&c->heartbeats);
-	if (c->ingest == NULL)
+	pthread_mutex_lock(&c->ingmu);
+	if (c->ingest == NULL) {
+		pthread_mutex_unlock(&c->ingmu);
 		return;
+	}
 	ingest_get_stats(c->ingest, &st);
+	pthread_mutex_unlock(&c->ingmu);
 	for (unsigned i = 0; i < INGEST_DROP__COUNT && i < API_MAX_DROPS; i++)
 		out->drops[out->ndrops++] = (struct metrics_count){
 		    ingest_drop_str((enum ingest_drop)i), st.dropped[i]};
@@ -296,7 +345,10 @@ alerts_main(void *arg)
 
 		pthread_mutex_unlock(&c->amu);
 		t0 = clock_mono_ms();
-		if ((rc = alerts_tick(c->alerts, clock_wall_ms())) != 0)
+		/* a standby sees no heartbeats: its view would alert on
+		 * every node */
+		if ((c->ha == NULL || atomic_load(&c->serving_term) != 0) &&
+		    (rc = alerts_tick(c->alerts, clock_wall_ms())) != 0)
 			log_warnx("alerts: %s", strerror(-rc));
 		dt = clock_mono_ms() - t0;
 		period = dt * ALERTS_DUTY > ALERTS_MIN_PERIOD_MS
@@ -359,11 +411,133 @@ alerts_thread_stop(struct core *c)
 
 /* ---- start ---- */
 
+/* The durable record of group name from the local store: 0 with *have,
+ * or -1 with err. */
+static int
+local_record(struct core *c, const char *name, struct groups_record *rec,
+             bool *have, char *err, size_t errlen)
+{
+	char key[STORE_KV_KEY_MAX], val[STORE_KV_VAL_MAX];
+	int rc;
+
+	*have = false;
+	snprintf(key, sizeof(key), GROUPS_KV_PREFIX "%s", name);
+	rc = store_kv_get(c->store, key, val, sizeof(val));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0) {
+		snprintf(err, errlen,
+		         "group %s: cannot read the lease record: %s", name,
+		         strerror(-rc));
+		return -1;
+	}
+	if (groups_record_decode(val, strlen(val), rec) != 0) {
+		/* granting from a guess could double-sign */
+		snprintf(err, errlen,
+		         "group %s: the stored lease record is unreadable "
+		         "'%.200s'",
+		         name, val);
+		return -1;
+	}
+	*have = true;
+	return 0;
+}
+
+/* With HA, the record in etcd; a local one (written before HA was turned
+ * on) counts too, and the higher epoch wins: an epoch never goes back. */
+static int
+ha_record(struct core *c, const char *name, struct groups_record *rec,
+          bool *have, char *err, size_t errlen)
+{
+	char val[STORE_KV_VAL_MAX], msg[256];
+	struct groups_record local;
+	bool found, lhave;
+
+	*have = false;
+	if (ha_get_record(c->ha, name, val, sizeof(val), &found, msg,
+	                  sizeof(msg)) != 0) {
+		snprintf(err, errlen, "group %s: cannot read the lease record "
+		         "from etcd: %s", name, msg);
+		return -1;
+	}
+	if (found) {
+		if (groups_record_decode(val, strlen(val), rec) != 0) {
+			snprintf(err, errlen,
+			         "group %s: the lease record in etcd is "
+			         "unreadable '%.200s'",
+			         name, val);
+			return -1;
+		}
+		*have = true;
+	}
+	if (local_record(c, name, &local, &lhave, err, errlen) != 0)
+		return -1;
+	if (lhave && (!*have || local.epoch > rec->epoch)) {
+		*rec = local;
+		*have = true;
+	}
+	return 0;
+}
+
+/*
+ * Start every group from its durable record, as a restarted commander
+ * does: the holder on record may be renewed at once in its epoch, and no
+ * other pilot is granted before a full ttl plus the margin (failover.h).
+ * Every record is read before any group changes: 0, or -1 with err and
+ * the groups untouched.
+ */
+static int
+restore_groups(struct core *c, char *err, size_t errlen)
+{
+	const struct commander_conf *cfg = c->cfg;
+	struct groups_record *recs;
+	bool *have;
+	uint64_t now;
+	int rc = 0;
+
+	if (c->groups == NULL)
+		return 0;
+	recs = calloc(cfg->ngroups, sizeof(*recs));
+	have = calloc(cfg->ngroups, sizeof(*have));
+	if (recs == NULL || have == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->ngroups && rc == 0; i++)
+		rc = c->ha ? ha_record(c, cfg->groups[i]->name, &recs[i],
+		                       &have[i], err, errlen)
+		           : local_record(c, cfg->groups[i]->name, &recs[i],
+		                          &have[i], err, errlen);
+	if (rc != 0)
+		goto out;
+	/* read after the records: the hold-off counts from no earlier */
+	now = clock_mono_ms();
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		const char *name = cfg->groups[i]->name;
+		const struct groups_record *rec = &recs[i];
+
+		groups_start(c->groups, name, have[i] ? rec : NULL, now);
+		if (have[i])
+			log_info("group %s: epoch %" PRIu64 " holder %s "
+			         "watermark %" PRIu64 " restored; no grant to "
+			         "another node for a full lease span",
+			         name, rec->epoch,
+			         rec->holder[0] ? rec->holder : "-",
+			         rec->watermark.height);
+		else
+			log_info("group %s: no lease record yet", name);
+	}
+out:
+	free(recs);
+	free(have);
+	return rc;
+}
+
 static int
 start_groups(struct core *c, char *err, size_t errlen)
 {
 	const struct commander_conf *cfg = c->cfg;
-	uint64_t now;
 	int rc;
 
 	if (cfg->ngroups == 0)
@@ -403,43 +577,8 @@ start_groups(struct core *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	now = clock_mono_ms();
-	for (size_t i = 0; i < cfg->ngroups; i++) {
-		const char *name = cfg->groups[i]->name;
-		char key[STORE_KV_KEY_MAX], val[STORE_KV_VAL_MAX];
-		struct groups_record rec;
-		bool have = false;
-
-		snprintf(key, sizeof(key), GROUPS_KV_PREFIX "%s", name);
-		rc = store_kv_get(c->store, key, val, sizeof(val));
-		if (rc == 0) {
-			if (groups_record_decode(val, strlen(val), &rec) != 0) {
-				/* granting from a guess could double-sign */
-				snprintf(err, errlen,
-				         "group %s: the stored lease record is "
-				         "unreadable '%.200s'",
-				         name, val);
-				return -1;
-			}
-			have = true;
-		} else if (rc != -ENOENT) {
-			snprintf(err, errlen,
-			         "group %s: cannot read the lease record: %s",
-			         name, strerror(-rc));
-			return -1;
-		}
-		groups_start(c->groups, name, have ? &rec : NULL, now);
-		if (have)
-			log_info("group %s: epoch %" PRIu64 " holder %s "
-			         "watermark %" PRIu64 " restored; no grant to "
-			         "another node for a full lease span",
-			         name, rec.epoch,
-			         rec.holder[0] ? rec.holder : "-",
-			         rec.watermark.height);
-		else
-			log_info("group %s: no lease record yet", name);
-	}
-	return 0;
+	/* with HA the records are etcd's, read when this commander wins */
+	return c->ha != NULL ? 0 : restore_groups(c, err, errlen);
 }
 
 static int
@@ -492,12 +631,75 @@ start_models(struct core *c, char *err, size_t errlen)
 	return start_groups(c, err, errlen);
 }
 
+/* Listen for pilots: at start, or with HA when this commander wins. */
+static int
+start_ingest(struct core *c, char *err, size_t errlen)
+{
+	struct commander_conf *cfg = c->cfg;
+	struct ingest_params ip;
+	struct ingest *in;
+
+	memset(&ip, 0, sizeof(ip));
+	ip.listen = cfg->commander.listen;
+	ip.contexts = cfg->commander.contexts;
+	ip.window_ms = cfg->commander.window_ms;
+	ip.reg = cfg->reg;
+	ip.id = &cfg->id;
+	ip.handler = (struct ingest_handler){
+	    .arg = c, .hello = on_hello, .heartbeat = on_heartbeat};
+	if (ingest_start(&ip, &in, err, errlen) != 0)
+		return -1;
+	pthread_mutex_lock(&c->ingmu);
+	c->ingest = in;
+	pthread_mutex_unlock(&c->ingmu);
+	log_info("listening on %s (port %d) for %zu authorized pilots, %u "
+	         "contexts",
+	         cfg->commander.listen, ingest_port(in),
+	         registry_count(cfg->reg), cfg->commander.contexts);
+	return 0;
+}
+
+static void
+stop_ingest(struct core *c)
+{
+	struct ingest *in;
+
+	pthread_mutex_lock(&c->ingmu);
+	in = c->ingest;
+	c->ingest = NULL;
+	pthread_mutex_unlock(&c->ingmu);
+	ingest_stop(in);
+}
+
+/* GET /api/v1/ha: who leads, as this commander sees it. */
+static void
+api_ha(const struct api_request *req, struct api_response *resp)
+{
+	struct core *c = req->arg;
+	struct ha_view v;
+	cJSON *o;
+
+	ha_get_view(c->ha, clock_mono_ms(), &v);
+	if ((o = cJSON_CreateObject()) == NULL) {
+		api_reply_error(resp, 500, "out of memory");
+		return;
+	}
+	cJSON_AddStringToObject(o, "id", ha_id(c->ha));
+	cJSON_AddStringToObject(o, "role", ha_role_str(v.role));
+	cJSON_AddStringToObject(o, "leader", v.leader);
+	cJSON_AddBoolToObject(o, "serving",
+	                      atomic_load(&c->serving_term) != 0);
+	cJSON_AddNumberToObject(o, "term", (double)v.term);
+	cJSON_AddNumberToObject(o, "deadline_in_ms",
+	                        (double)v.deadline_in_ms);
+	api_reply_json(resp, 200, o);
+}
+
 int
 core_start(struct commander_conf *cfg, const char *version, struct core **out,
            char *err, size_t errlen)
 {
 	struct alerts_params ap = {0};
-	struct ingest_params ip;
 	struct api_deps deps;
 	struct core *c;
 	char msg[512];
@@ -510,8 +712,23 @@ core_start(struct commander_conf *cfg, const char *version, struct core **out,
 	}
 	c->cfg = cfg;
 	c->version = version;
-	if (open_store(c, err, errlen) != 0 ||
-	    start_models(c, err, errlen) != 0)
+	pthread_mutex_init(&c->ingmu, NULL);
+	if (open_store(c, err, errlen) != 0)
+		goto fail;
+	if (cfg->ha.nendpoints > 0) {
+		if (http_init() != 0) {
+			snprintf(err, errlen, "[ha]: cannot initialise libcurl");
+			goto fail;
+		}
+		if (ha_start(&cfg->ha, &c->ha, err, errlen) != 0)
+			goto fail;
+		metrics_ha_publish(cfg->ha.id, false);
+		log_info("ha: %s campaigns on %s (%zu etcd endpoints, prefix "
+		         "%s, ttl %" PRIu64 " ms)",
+		         cfg->ha.id, cfg->ha.endpoints[0], cfg->ha.nendpoints,
+		         cfg->ha.prefix, cfg->ha.ttl_ms);
+	}
+	if (start_models(c, err, errlen) != 0)
 		goto fail;
 	commander_event(c,
 	                "commander %s started: %zu inventory nodes, %zu "
@@ -532,20 +749,14 @@ core_start(struct commander_conf *cfg, const char *version, struct core **out,
 		goto fail;
 	}
 
-	memset(&ip, 0, sizeof(ip));
-	ip.listen = cfg->commander.listen;
-	ip.contexts = cfg->commander.contexts;
-	ip.window_ms = cfg->commander.window_ms;
-	ip.reg = cfg->reg;
-	ip.id = &cfg->id;
-	ip.handler = (struct ingest_handler){
-	    .arg = c, .hello = on_hello, .heartbeat = on_heartbeat};
-	if (ingest_start(&ip, &c->ingest, err, errlen) != 0)
+	/* with HA only the leader listens: pilots dial every commander
+	 * and talk to the one that answers */
+	if (c->ha == NULL && start_ingest(c, err, errlen) != 0)
 		goto fail;
-	log_info("listening on %s (port %d) for %zu authorized pilots, %u "
-	         "contexts",
-	         cfg->commander.listen, ingest_port(c->ingest),
-	         registry_count(cfg->reg), cfg->commander.contexts);
+	if (c->ha != NULL)
+		log_info("ha: standing by; %s is not listening until it "
+		         "leads",
+		         cfg->commander.listen);
 
 	deps = (struct api_deps){
 	    .fleet = c->fleet,
@@ -568,6 +779,9 @@ core_start(struct commander_conf *cfg, const char *version, struct core **out,
 		    "api on %s (port %d)%s", cfg->api.listen, api_port(c->api),
 		    cfg->api.token[0] ? ""
 		                      : "; no [api] token: writes disabled");
+	if (c->api != NULL && c->ha != NULL &&
+	    api_route(c->api, "GET", "/api/v1/ha", API_READ, api_ha, c) != 0)
+		log_warnx("api: cannot add /api/v1/ha");
 
 	now = clock_mono_ms();
 	c->next_groups = now;
@@ -599,16 +813,24 @@ tick_groups(struct core *c, uint64_t now, uint64_t wall)
 		const struct groups_persist *p = &c->persist[i];
 		char key[STORE_KV_KEY_MAX], val[STORE_KV_VAL_MAX];
 
-		snprintf(key, sizeof(key), GROUPS_KV_PREFIX "%s", p->group);
-		if ((rc = groups_record_encode(&p->rec, val, sizeof(val))) == 0)
-			rc = store_kv_put(c->store, key, val);
-		if (rc != 0) {
-			char e[256];
+		char e[256] = "";
 
+		snprintf(key, sizeof(key), GROUPS_KV_PREFIX "%s", p->group);
+		rc = groups_record_encode(&p->rec, val, sizeof(val));
+		if (rc != 0)
+			util_strlcpy(e, "record too long", sizeof(e));
+		else if (c->ha != NULL)
+			/* fenced by our leader key: a deposed leader's write
+			 * fails here, and so does its grant */
+			rc = ha_put_record(c->ha,
+			                   atomic_load(&c->serving_term),
+			                   p->group, val, e, sizeof(e));
+		else if ((rc = store_kv_put(c->store, key, val)) != 0)
+			store_errmsg(c->store, e, sizeof(e));
+		if (rc != 0) {
 			log_warnx("group %s: cannot write epoch %" PRIu64
 			          " durably: %s %s",
-			          p->group, p->rec.epoch, strerror(-rc),
-			          store_errmsg(c->store, e, sizeof(e)));
+			          p->group, p->rec.epoch, strerror(-rc), e);
 		} else if (p->epoch_step) {
 			/* on record before the grant can happen */
 			groups_persist_event(p, wall, &evs);
@@ -781,6 +1003,8 @@ log_fleet(struct core *c, uint64_t wall)
 			         wall, info);
 		}
 	free(v);
+	if (c->ingest == NULL)
+		return; /* standing by (HA) */
 	ingest_get_stats(c->ingest, &st);
 	if (memcmp(st.dropped, c->last_stats.dropped, sizeof(st.dropped)) != 0)
 		log_info("ingest: %s", ingest_fmt_stats(&st, buf, sizeof(buf)));
@@ -804,6 +1028,93 @@ timed(const char *what, uint64_t t0)
 		          dt);
 }
 
+/* ---- HA: serve pilots only while leading ---- */
+
+static void ha_event(struct core *c, bool leads, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A leadership change is an event (type commander, details "ha_id" and
+ * "ha_role") and the sextant_ha_leader gauge. */
+static void
+ha_event(struct core *c, bool leads, const char *fmt, ...)
+{
+	struct event_list evs = {0};
+	char msg[EVENT_MSG_MAX];
+	struct event *ev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	metrics_ha_publish(ha_id(c->ha), leads);
+	if ((ev = event_list_add(&evs)) == NULL)
+		return;
+	event_make(ev, clock_wall_ms(), EV_COMMANDER,
+	           leads ? SEV_INFO : SEV_WARNING, "", "", "", "%s", msg);
+	event_details(ev, "ha_id", ha_id(c->ha), "ha_role",
+	              leads ? "leader" : "standby", NULL);
+	record(c, &evs);
+	event_list_free(&evs);
+}
+
+/*
+ * Why taking over is safe.  A leader renews pilots' leases only while
+ * ha_leading() says so, i.e. before
+ *     D = (when it sent its last answered etcd keepalive) + ttl - margin,
+ * and etcd cannot expire that lease (and delete the leader key) before
+ * (when etcd received the keepalive) + ttl > D.  A standby wins only once
+ * the key is gone, so it starts leading at some B > D.  Say the old
+ * leader is cut off from etcd but pilots still reach it: it keeps
+ * renewing until D at the latest (its ingest closes on the next tick, and
+ * on_heartbeat checks the deadline itself before each renewal), so the
+ * holder's lease ends, on the pilot's own clock, by D + ttl(group).  The
+ * new leader grants nothing to a *different* pilot until B + ttl(group)
+ * + margin(group) > D + ttl(group) (groups_start's hold-off, as after a
+ * restart): by then the old holder has fenced itself unless the new
+ * leader renewed it, in the same epoch.  Renewing the same holder at once
+ * is what keeps the primary signing through the takeover.  Epochs are
+ * written with a txn that compares our leader key's value and mod
+ * revision, so a deposed leader can write no epoch and so grant none; a
+ * new epoch always goes above the one read back from etcd.
+ */
+static void
+serve(struct core *c, uint64_t now, uint64_t wall)
+{
+	uint64_t term = ha_leading(c->ha, now);
+	uint64_t serving = atomic_load(&c->serving_term);
+	char err[512];
+
+	if (serving != 0 && term != serving) {
+		/* heartbeats are refused from now on (leads()); then the
+		 * listener closes so that pilots go to the new leader */
+		atomic_store(&c->serving_term, 0);
+		stop_ingest(c);
+		ha_event(c, false,
+		         "commander %s no longer leads (term %" PRIu64
+		         "): not serving pilots",
+		         ha_id(c->ha), serving);
+		serving = 0;
+	}
+	if (serving != 0 || term == 0 || now < c->next_serve_try)
+		return;
+	c->next_serve_try = now + 1000;
+	if (restore_groups(c, err, sizeof(err)) != 0) {
+		log_warnx("ha: leading, but %s; trying again", err);
+		return;
+	}
+	atomic_store(&c->serving_term, term);
+	if (start_ingest(c, err, sizeof(err)) != 0) {
+		atomic_store(&c->serving_term, 0);
+		log_warnx("ha: leading, but cannot listen: %s", err);
+		return;
+	}
+	c->next_groups = now;
+	ha_event(c, true,
+	         "commander %s leads (term %" PRIu64 "): serving pilots",
+	         ha_id(c->ha), term);
+	(void)wall;
+}
+
 void
 core_tick(struct core *c, uint64_t now, uint64_t wall)
 {
@@ -811,7 +1122,10 @@ core_tick(struct core *c, uint64_t now, uint64_t wall)
 	uint64_t deleted = 0, t0;
 	int rc;
 
-	if (c->groups != NULL && now >= c->next_groups) {
+	if (c->ha != NULL)
+		serve(c, now, wall);
+	if (c->groups != NULL && now >= c->next_groups &&
+	    (c->ha == NULL || atomic_load(&c->serving_term) != 0)) {
 		c->next_groups = now + GROUPS_TICK_MS;
 		t0 = clock_mono_ms();
 		tick_groups(c, now, wall);
@@ -869,7 +1183,9 @@ core_stop(struct core *c)
 		return;
 	/* nothing may call into the models once they are freed */
 	api_stop(c->api);
-	ingest_stop(c->ingest);
+	stop_ingest(c);
+	/* after the ingest: no renewal leaves once the lease is revoked */
+	ha_stop(c->ha);
 	alerts_thread_stop(c);
 	alerts_free(c->alerts);
 	if (c->evlog != NULL && c->fleet != NULL)
@@ -883,5 +1199,6 @@ core_stop(struct core *c)
 	budget_free(c->budget);
 	fleet_free(c->fleet);
 	free(c->notes);
+	pthread_mutex_destroy(&c->ingmu);
 	free(c);
 }

@@ -3,6 +3,7 @@
 #include "common/prom.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
@@ -301,6 +302,41 @@ write_counts(struct metrics_buf *b, const char *name, const char *label,
 	}
 }
 
+static pthread_mutex_t ha_mu = PTHREAD_MUTEX_INITIALIZER;
+static char ha_id[64];
+static bool ha_on, ha_leader;
+
+void
+metrics_ha_publish(const char *id, bool leader)
+{
+	pthread_mutex_lock(&ha_mu);
+	snprintf(ha_id, sizeof(ha_id), "%s", id);
+	ha_on = true;
+	ha_leader = leader;
+	pthread_mutex_unlock(&ha_mu);
+}
+
+static void
+write_ha(struct metrics_buf *b)
+{
+	struct metrics_label l;
+	char id[sizeof(ha_id)];
+	bool on, leader;
+
+	pthread_mutex_lock(&ha_mu);
+	on = ha_on;
+	leader = ha_leader;
+	memcpy(id, ha_id, sizeof(id));
+	pthread_mutex_unlock(&ha_mu);
+	if (!on)
+		return;
+	metrics_family(b, "sextant_ha_leader", METRICS_GAUGE,
+	               "1 while this commander leads its HA cluster and "
+	               "serves pilots, else 0.");
+	l = (struct metrics_label){"id", id};
+	metrics_sample(b, "sextant_ha_leader", &l, 1, leader ? 1 : 0);
+}
+
 int
 metrics_write(const struct metrics_snapshot *s, struct metrics_buf *b)
 {
@@ -324,6 +360,7 @@ metrics_write(const struct metrics_snapshot *s, struct metrics_buf *b)
 	else
 		metrics_sample_u64(b, "sextant_events_total", NULL, 0,
 		                   s->events_total);
+	write_ha(b);
 	if (b->failed)
 		return -ENOMEM;
 	return rc;

@@ -125,6 +125,15 @@ struct metrics_snapshot {
 	size_t nevent_types;
 };
 
+/*
+ * Commander HA (ha.h): the daemon publishes who it is and whether it leads
+ * whenever that changes, and metrics_write adds the gauge
+ * sextant_ha_leader{id="..."} 1 or 0.  Process-wide state (a mutex), so
+ * that every scrape shows it without the snapshot's builder knowing HA;
+ * nothing is written until the first publish.
+ */
+void metrics_ha_publish(const char *id, bool leader);
+
 /* Write every family of snap; 0, or -ENOMEM with b->failed set. */
 int metrics_write(const struct metrics_snapshot *snap, struct metrics_buf *b);
 
