@@ -6,12 +6,20 @@
 
 #include "common/util.h"
 
+/* The commander-side span of a lease of ttl ms (at most p->ttl_ms): the
+ * drift allowance stays that of a full ttl. */
+static uint64_t
+span_of(const struct failover_params *p, uint32_t ttl)
+{
+	/* rate drift over one ttl, rounded up, plus the fixed margin */
+	return (uint64_t)ttl + p->margin_ms +
+	       ((uint64_t)p->ttl_ms * p->drift_ppm + 999999) / 1000000;
+}
+
 uint64_t
 failover_lease_span(const struct failover_params *p)
 {
-	/* rate drift over one ttl, rounded up, plus the fixed margin */
-	return (uint64_t)p->ttl_ms + p->margin_ms +
-	       ((uint64_t)p->ttl_ms * p->drift_ppm + 999999) / 1000000;
+	return span_of(p, p->ttl_ms);
 }
 
 void
@@ -113,6 +121,50 @@ revoke_cmd(const struct failover_group *g, uint64_t epoch, const char *why,
 	util_strlcpy(cmd->reason, why, sizeof(cmd->reason));
 }
 
+/*
+ * The ttl of a renewal for holder m.  While it is in trouble (or its
+ * reports say its node is down) and another member could take over, the
+ * lease it gets ends a fifth of a ttl after its failover deadline: if the
+ * trouble lasts, the failover then waits for that end, not for a whole
+ * ttl after it.  Nothing is lost: a holder still in trouble at the
+ * deadline is failed over anyway, and one that recovers before it reports
+ * so in a heartbeat that is renewed in full.
+ */
+static uint32_t
+renew_ttl(const struct failover_group *g, const struct failover_params *p,
+          const struct failover_member *m, uint64_t now_ms)
+{
+	uint64_t since = m->trouble_since_ms, deadline, ttl;
+
+	if (m->suspect_since_ms && (since == 0 || m->suspect_since_ms < since))
+		since = m->suspect_since_ms;
+	if (since == 0 || !g->standby || g->mode != FO_MODE_LEASE)
+		return p->ttl_ms;
+	deadline = since + p->failover_after_ms;
+	ttl = (deadline > now_ms ? deadline - now_ms : 0) + p->ttl_ms / 5;
+	if (ttl == 0)
+		ttl = 1;
+	return ttl < p->ttl_ms ? (uint32_t)ttl : p->ttl_ms;
+}
+
+bool
+failover_claim_covered(const struct failover_group *g,
+                       const struct failover_member *m, uint64_t now_ms)
+{
+	if (!m->signing)
+		return true;
+	if (g->holder[0] == '\0' || strcmp(g->holder, m->node) != 0)
+		return false; /* not the holder: an older epoch, or none */
+	if ((g->phase != FO_HELD && g->phase != FO_REVOKING) || g->acked)
+		return false; /* it gave the lease up, or it was never given */
+	if (m->lease_epoch != g->epoch)
+		return false;
+	if (g->mode == FO_MODE_LEASE && g->expires_ms != 0 &&
+	    now_ms >= g->expires_ms)
+		return false; /* its lease is over on our side too */
+	return true;
+}
+
 bool
 failover_on_heartbeat(struct failover_group *g, const struct failover_params *p,
                       const struct failover_member *m, uint64_t now_ms,
@@ -123,8 +175,11 @@ failover_on_heartbeat(struct failover_group *g, const struct failover_params *p,
 	if (proto_sign_cmp(&m->sign, &g->watermark) > 0)
 		g->watermark = m->sign;
 
+	/* "given up" counts only from a pilot that says it stopped: one
+	 * whose demote failed still reports signing, and its node may
+	 * still hold the key */
 	if (is_holder && m->demoted_epoch >= g->epoch && g->epoch > 0 &&
-	    !g->acked) {
+	    !g->acked && !m->signing) {
 		/* the holder gave our epoch up (revoked or self-fenced):
 		 * nobody holds it any more */
 		g->acked = true;
@@ -139,8 +194,14 @@ failover_on_heartbeat(struct failover_group *g, const struct failover_params *p,
 	}
 
 	if (is_holder && g->phase == FO_HELD && !g->acked) {
-		g->expires_ms = now_ms + failover_lease_span(p);
+		uint32_t ttl = renew_ttl(g, p, m, now_ms);
+		uint64_t exp = now_ms + span_of(p, ttl);
+
+		/* the pilot keeps the later of its expiries: so do we */
+		if (exp > g->expires_ms)
+			g->expires_ms = exp;
 		grant_cmd(g, p, cmd);
+		cmd->ttl_ms = ttl;
 		return true;
 	}
 	if (is_holder && g->phase == FO_REVOKING && !g->acked) {
@@ -209,31 +270,54 @@ blocked(struct failover_group *g, const char *fmt, ...)
 	return strcmp(prev, g->reason) == 0 ? FO_STEP_NONE : FO_STEP_BLOCKED;
 }
 
+/* A claim that no lease covers and that has persisted: a real signer. */
+static bool
+claim_persists(const struct failover_member *m)
+{
+	return m->claim_since_ms != 0 &&
+	       m->claim_last_ms >= m->claim_since_ms + FAILOVER_RISK_GRACE_MS;
+}
+
 static enum failover_step
 check_double_sign(struct failover_group *g, const struct failover_member *ms,
-                  size_t n)
+                  size_t n, uint64_t now_ms)
 {
-	const struct failover_member *first = NULL;
+	const struct failover_member *a = NULL, *b = NULL;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && b == NULL; i++) {
+		const struct failover_member *m = &ms[i];
+
 		/* only what members say now: a member we no longer hear
-		 * from last said "signing" before its lease ran out, and
-		 * counting that raised a false alarm at every failover
-		 * away from an unreachable holder */
-		if (!ms[i].signing || !ms[i].connected)
+		 * from last said "signing" before its lease ran out */
+		if (!m->signing || !m->connected)
 			continue;
-		if (first) {
-			char prev[PROTO_TEXT_MAX];
+		/* a claim no lease covers may be a late report of a frozen
+		 * pilot that has fenced itself since: wait for a second */
+		if (!failover_claim_covered(g, m, now_ms) && !claim_persists(m))
+			continue;
+		for (size_t j = 0; j < n && b == NULL; j++) {
+			const struct failover_member *o = &ms[j];
 
-			util_strlcpy(prev, g->reason, sizeof(prev));
-			snprintf(
-			    g->reason, sizeof(g->reason),
-			    "double-sign risk: %s and %s both report signing",
-			    first->node, ms[i].node);
-			return strcmp(prev, g->reason) ? FO_STEP_RISK
-			                               : FO_STEP_NONE;
+			if (j == i || !o->signing || !o->connected)
+				continue;
+			/* one epoch, two claimants: no lease explains it */
+			if ((o->lease_epoch != 0 &&
+			     o->lease_epoch == m->lease_epoch) ||
+			    failover_claim_covered(g, o, now_ms) ||
+			    claim_persists(o))
+				a = m, b = o;
 		}
-		first = &ms[i];
+	}
+	if (b != NULL) {
+		char prev[PROTO_TEXT_MAX];
+
+		util_strlcpy(prev, g->reason, sizeof(prev));
+		snprintf(g->reason, sizeof(g->reason),
+		         "double-sign risk: %s (epoch %llu) and %s (epoch "
+		         "%llu) both report signing",
+		         a->node, (unsigned long long)a->lease_epoch, b->node,
+		         (unsigned long long)b->lease_epoch);
+		return strcmp(prev, g->reason) ? FO_STEP_RISK : FO_STEP_NONE;
 	}
 	return FO_STEP_NONE;
 }
@@ -246,7 +330,9 @@ failover_tick(struct failover_group *g, const struct failover_params *p,
 	enum failover_step risk;
 	bool lapsed;
 
-	if ((risk = check_double_sign(g, ms, n)) != FO_STEP_NONE)
+	g->standby =
+	    g->holder[0] != '\0' && failover_pick(p, ms, n, g->holder) != NULL;
+	if ((risk = check_double_sign(g, ms, n, now_ms)) != FO_STEP_NONE)
 		return risk;
 
 	switch (g->phase) {

@@ -45,6 +45,21 @@ struct failover_params {
 		.failover_after_ms = 6000, .max_lag_blocks = 5                 \
 	}
 
+/*
+ * A signing claim no lease covers (a report of signing from a member that
+ * is not the holder in good standing: an older epoch, after its lease's
+ * commander-side end, or after it acknowledged giving the lease up) counts
+ * as a double-sign risk only once it persists: reports at least this far
+ * apart, all claiming it.  A frozen pilot's last report, delivered late,
+ * is one report, and the pilot fences itself before it sends another; a
+ * pilot whose fence failed keeps claiming on every heartbeat.
+ */
+#define FAILOVER_RISK_GRACE_MS 1000
+/* Heartbeat interval to ask of the candidate and of the holder while a
+ * failover is under way (groups_interval_hint): the grant and the revoke
+ * ride on their replies. */
+#define FAILOVER_FAST_INTERVAL_MS 250
+
 /* What the commander knows of one node of the group, from the fleet. */
 struct failover_member {
 	const char *node;
@@ -54,10 +69,20 @@ struct failover_member {
 	uint64_t lag;              /* blocks behind the reference */
 	uint64_t trouble_since_ms; /* when it stopped being connected and
 	                            * healthy; 0 while fine */
+	uint64_t suspect_since_ms; /* first of its latest run of bad
+	                            * reports (node down, RPC silent,
+	                            * syncing), before the fleet's
+	                            * debounce; 0 if its last report was
+	                            * fine */
 	bool signing;              /* it reports signing */
 	uint64_t lease_epoch;      /* epoch it reports holding */
 	uint64_t demoted_epoch;    /* epoch it reports having given up */
 	struct proto_sign_state sign;
+	/* its signing claims that no lease covers (failover_claim_covered):
+	 * receive times of the first and the latest report of the current
+	 * run, for one claimed epoch; 0 when its last report was covered */
+	uint64_t claim_since_ms;
+	uint64_t claim_last_ms;
 };
 
 enum failover_phase {
@@ -91,6 +116,8 @@ struct failover_group {
 	bool switchover;                   /* operator asked for this one */
 	struct proto_sign_state watermark; /* highest sign state reported */
 	uint64_t started_ms;               /* when the current failover began */
+	bool standby;                      /* at the last tick, someone other
+	                                    * than the holder was eligible */
 	char reason[PROTO_TEXT_MAX];
 };
 
@@ -113,13 +140,33 @@ uint64_t failover_lease_span(const struct failover_params *p);
  * m's reply (a LEASE_GRANT renewal or first grant, or a LEASE_REVOKE).
  * Returns true if *cmd was filled.  Call it as the reply is about to be
  * sent: the commander-side expiry counts from now_ms.
+ *
+ * A holder in trouble (or suspect) while another member is eligible is
+ * renewed only up to its failover deadline (trouble start +
+ * failover_after) plus a fifth of the ttl: a lease it cannot use does not
+ * hold the failover up for a whole ttl after the deadline.  A renewal
+ * never moves the commander-side expiry back.  Its acknowledgement (a
+ * demoted_epoch of ours) counts only while it reports not signing.
  */
 bool failover_on_heartbeat(struct failover_group *g,
                            const struct failover_params *p,
                            const struct failover_member *m, uint64_t now_ms,
                            struct proto_cmd *cmd);
 
-/* Periodic evaluation over all members.  See enum failover_step. */
+/*
+ * Whether m's signing claim, if any, is covered by a lease now: m is the
+ * holder, claims our epoch, has not given it up, and (lease mode) its
+ * commander-side expiry is ahead.  True when m does not claim to sign.
+ */
+bool failover_claim_covered(const struct failover_group *g,
+                            const struct failover_member *m, uint64_t now_ms);
+
+/*
+ * Periodic evaluation over all members.  See enum failover_step.  RISK:
+ * two members claim to sign in one epoch, or two sign and at least one of
+ * the claims is not covered by a lease and has persisted
+ * FAILOVER_RISK_GRACE_MS (claim_since_ms .. claim_last_ms).
+ */
 enum failover_step failover_tick(struct failover_group *g,
                                  const struct failover_params *p,
                                  const struct failover_member *ms, size_t n,

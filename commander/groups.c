@@ -28,6 +28,7 @@ struct member {
 	bool healthy;
 	uint64_t lag;
 	uint64_t trouble_since_ms; /* 0: fine */
+	uint64_t suspect_since_ms; /* its reports say the node is down */
 	bool signing;
 	uint64_t lease_epoch;
 	uint64_t demoted_epoch;
@@ -36,6 +37,9 @@ struct member {
 	uint64_t revoke_epoch;
 	bool doppel_told; /* a "doppelganger" event for doppel_epoch */
 	uint64_t doppel_epoch;
+	uint64_t claim_since_ms; /* signing claims no lease covers: */
+	uint64_t claim_last_ms;  /* first and latest report of the run */
+	uint64_t claim_epoch;    /* the epoch they claim */
 };
 
 struct group {
@@ -266,8 +270,16 @@ update_trouble(const struct group *g, struct member *m, uint64_t now)
 	}
 	if (m->trouble_since_ms != 0)
 		return;
-	/* gone silent: in trouble since it was last heard from */
-	since = !conn && m->last_hb_ms ? m->last_hb_ms : now;
+	/* gone silent: in trouble since it was last heard from; unhealthy:
+	 * since its first report of a down node, not since the fleet's
+	 * debounce agreed (failover_after counts the trouble, not the
+	 * confirmation) */
+	if (!conn && m->last_hb_ms)
+		since = m->last_hb_ms;
+	else if (m->suspect_since_ms && m->suspect_since_ms < now)
+		since = m->suspect_since_ms;
+	else
+		since = now;
 	m->trouble_since_ms = since ? since : 1; /* 0 means fine */
 }
 
@@ -281,10 +293,13 @@ member_of(const struct group *g, const struct member *m, uint64_t now)
 	    .healthy = m->healthy,
 	    .lag = m->lag,
 	    .trouble_since_ms = m->trouble_since_ms,
+	    .suspect_since_ms = m->suspect_since_ms,
 	    .signing = m->signing,
 	    .lease_epoch = m->lease_epoch,
 	    .demoted_epoch = m->demoted_epoch,
 	    .sign = m->sign,
+	    .claim_since_ms = m->claim_since_ms,
+	    .claim_last_ms = m->claim_last_ms,
 	};
 }
 
@@ -401,6 +416,11 @@ groups_heartbeat(struct groups *gs, const char *node,
 	m->lease_epoch = hb->st.lease_epoch;
 	m->demoted_epoch = hb->demoted_epoch;
 	m->sign = hb->st.sign;
+	if (!hb->st.up || !hb->st.reachable || hb->st.syncing) {
+		if (m->suspect_since_ms == 0)
+			m->suspect_since_ms = now;
+	} else
+		m->suspect_since_ms = 0;
 	update_trouble(g, m, now);
 	if (!g->started) {
 		pthread_mutex_unlock(&gs->mu);
@@ -409,6 +429,15 @@ groups_heartbeat(struct groups *gs, const char *node,
 	before = g->fg;
 	fm = member_of(g, m, now);
 	got = failover_on_heartbeat(&g->fg, &g->p, &fm, now, cmd);
+	/* after the renewal it may have earned: is its claim covered? */
+	if (failover_claim_covered(&g->fg, &fm, now)) {
+		m->claim_since_ms = m->claim_last_ms = 0;
+	} else {
+		if (m->claim_since_ms == 0 || m->claim_epoch != m->lease_epoch)
+			m->claim_since_ms = now;
+		m->claim_epoch = m->lease_epoch;
+		m->claim_last_ms = now;
+	}
 
 	if (before.phase == FO_READY && g->fg.phase == FO_HELD)
 		lease_event(evs, wall, SEV_INFO, g, node, "granted",
@@ -448,6 +477,39 @@ groups_heartbeat(struct groups *gs, const char *node,
 	}
 	pthread_mutex_unlock(&gs->mu);
 	return got;
+}
+
+uint32_t
+groups_interval_hint(struct groups *gs, const char *node)
+{
+	uint32_t iv = 0;
+
+	if (gs == NULL || node == NULL)
+		return 0;
+	pthread_mutex_lock(&gs->mu);
+	for (size_t i = 0; i < gs->n && iv == 0; i++) {
+		const struct failover_group *fg = &gs->g[i]->fg;
+
+		if (!gs->g[i]->started || find_member(gs->g[i], node) == NULL)
+			continue;
+		switch (fg->phase) {
+		case FO_REVOKING:
+			if (strcmp(fg->candidate, node) == 0 ||
+			    (strcmp(fg->holder, node) == 0 && !fg->acked))
+				iv = FAILOVER_FAST_INTERVAL_MS;
+			break;
+		case FO_PERSIST:
+		case FO_READY:
+			if (strcmp(fg->candidate, node) == 0)
+				iv = FAILOVER_FAST_INTERVAL_MS;
+			break;
+		case FO_IDLE:
+		case FO_HELD:
+			break;
+		}
+	}
+	pthread_mutex_unlock(&gs->mu);
+	return iv;
 }
 
 /* ---- the tick ---- */

@@ -83,6 +83,16 @@ bool groups_heartbeat(struct groups *, const char *node,
                       uint64_t wall_ms, struct proto_cmd *cmd,
                       struct event_list *evs);
 
+/*
+ * The heartbeat interval to ask of node now, or 0 for the usual one:
+ * FAILOVER_FAST_INTERVAL_MS while a failover or switchover of its group is
+ * under way and node is the candidate (its grant rides on a reply, so the
+ * grant waits for its next heartbeat) or the holder being revoked (its
+ * acknowledgement rides on a request).  The caller puts it in the reply's
+ * interval_ms when it is shorter than the fleet's.
+ */
+uint32_t groups_interval_hint(struct groups *, const char *node);
+
 /* Something to write durably: (epoch, holder, watermark) of a group.
  * epoch_step: the machine waits for it (FO_STEP_PERSIST) before granting;
  * otherwise it only raises the durable watermark. */

@@ -58,7 +58,7 @@ lease_on_grant(struct lease_state *l, const struct proto_cmd *g,
 	}
 	/* a revoked epoch stays revoked: a late duplicate grant of it must
 	 * not restart signing */
-	if (g->epoch <= l->demoted_epoch) {
+	if (g->epoch <= l->demoted_epoch || g->epoch <= l->revoked_epoch) {
 		snprintf(l->reason, sizeof(l->reason),
 		         "ignored grant for revoked epoch %llu",
 		         (unsigned long long)g->epoch);
@@ -103,7 +103,11 @@ lease_on_revoke(struct lease_state *l, uint64_t epoch, uint64_t now_ms)
 		return LEASE_IGNORED;
 	}
 	l->epoch = epoch;
-	if (epoch > l->demoted_epoch)
+	if (epoch > l->revoked_epoch)
+		l->revoked_epoch = epoch;
+	/* acknowledged now only if there is nothing to stop; otherwise by
+	 * lease_demoted(), once it is stopped */
+	if (!l->signing && !l->promoting && epoch > l->demoted_epoch)
 		l->demoted_epoch = epoch;
 	return drop_lease(l, "revoked by the commander");
 }
@@ -146,6 +150,9 @@ lease_promote_failed(struct lease_state *l, const char *why)
 	l->promoting = false;
 	l->signing = false;
 	l->holding = false;
+	/* nothing was enabled: a revoke that came meanwhile is done */
+	if (l->revoked_epoch >= l->epoch && l->epoch > l->demoted_epoch)
+		l->demoted_epoch = l->epoch;
 	snprintf(l->reason, sizeof(l->reason), "promote failed: %s", why);
 }
 

@@ -42,7 +42,10 @@ struct lease_state {
 	uint64_t epoch;                    /* highest epoch seen */
 	uint64_t expires_ms;               /* monotonic; valid if holding */
 	uint64_t last_now;                 /* to catch a clock running back */
-	uint64_t demoted_epoch;            /* last epoch given up: ack */
+	uint64_t demoted_epoch;            /* last epoch given up and no
+	                                    * longer signed with: the ack */
+	uint64_t revoked_epoch;            /* highest epoch revoked: its
+	                                    * grants are stale */
 	struct proto_sign_state watermark; /* floor from the grants */
 	char reason[PROTO_TEXT_MAX];       /* of the last action */
 };
@@ -59,8 +62,10 @@ enum lease_action lease_on_grant(struct lease_state *l,
                                  const struct proto_cmd *grant,
                                  uint64_t sent_ms, uint64_t now_ms);
 
-/* A LEASE_REVOKE for `epoch`.  DEMOTE if signing; the ack is recorded in
- * demoted_epoch either way.  IGNORED for an epoch older than ours. */
+/* A LEASE_REVOKE for `epoch`.  DEMOTE if signing (or promoting): the ack
+ * (demoted_epoch) is recorded once lease_demoted() says the demote is
+ * done, so that a failed demote is never acknowledged; NONE with the ack
+ * recorded at once if not signing.  IGNORED for an epoch older than ours. */
 enum lease_action lease_on_revoke(struct lease_state *l, uint64_t epoch,
                                   uint64_t now_ms);
 

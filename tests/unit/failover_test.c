@@ -83,9 +83,199 @@ test_renew_and_revoke_others(void)
 	ms[1].lease_epoch = 1;
 	CHECK(failover_on_heartbeat(&g, &P, &ms[1], 14000, &cmd));
 	CHECK(cmd.verb == VERB_LEASE_REVOKE && cmd.epoch == 1);
-	/* both signing is reported as a risk */
+	/* both signing in one epoch is reported as a risk at once */
 	ms[0].signing = true;
+	ms[0].lease_epoch = 1;
 	CHECK(failover_tick(&g, &P, ms, 2, 14100) == FO_STEP_RISK);
+}
+
+/* Which signing claims a lease covers. */
+static void
+test_claim_covered(void)
+{
+	struct failover_group g;
+	struct failover_member ms[2] = {member("a", 90), member("b", 10)};
+	struct failover_member m;
+	struct proto_cmd cmd;
+
+	settle(&g, ms, 2);
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], 14000, &cmd));
+	m = ms[0];
+	CHECK(failover_claim_covered(&g, &m, 14000)); /* not signing */
+	m.signing = true;
+	m.lease_epoch = 1;
+	CHECK(failover_claim_covered(&g, &m, 14000));
+	CHECK(failover_claim_covered(&g, &m, 14000 + 12009));
+	/* past its commander-side expiry: not any more */
+	CHECK(!failover_claim_covered(&g, &m, 14000 + 12010));
+	/* another epoch than the holder's */
+	m.lease_epoch = 2;
+	CHECK(!failover_claim_covered(&g, &m, 14000));
+	m.lease_epoch = 0; /* signing without a lease */
+	CHECK(!failover_claim_covered(&g, &m, 14000));
+	/* not the holder */
+	m = ms[1];
+	m.signing = true;
+	m.lease_epoch = 1;
+	CHECK(!failover_claim_covered(&g, &m, 14000));
+	/* the holder after it acknowledged giving the lease up */
+	ms[0].demoted_epoch = 1;
+	CHECK(!failover_on_heartbeat(&g, &P, &ms[0], 15000, &cmd));
+	CHECK(g.acked);
+	m = ms[0];
+	m.signing = true;
+	m.lease_epoch = 1;
+	CHECK(!failover_claim_covered(&g, &m, 15000));
+}
+
+/* An ack counts only from a pilot that says it stopped signing: one
+ * whose demote failed may still have the key in its node. */
+static void
+test_ack_needs_stopped(void)
+{
+	struct failover_group g;
+	struct failover_member ms[2] = {member("a", 90), member("b", 10)};
+	struct proto_cmd cmd;
+	char err[128];
+
+	settle(&g, ms, 2);
+	CHECK(failover_switchover(&g, &P, ms, 2, "b", 14000, err,
+	                          sizeof(err)) == 0);
+	ms[0].signing = true;
+	ms[0].lease_epoch = 1;
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], 14100, &cmd));
+	CHECK(cmd.verb == VERB_LEASE_REVOKE);
+	/* says it gave epoch 1 up, but still signs */
+	ms[0].demoted_epoch = 1;
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], 14200, &cmd));
+	CHECK(cmd.verb == VERB_LEASE_REVOKE);
+	CHECK(!g.acked);
+	CHECK(failover_tick(&g, &P, ms, 2, 14300) == FO_STEP_NONE);
+	CHECK(g.phase == FO_REVOKING);
+	/* stopped: now it is an acknowledgement */
+	ms[0].signing = false;
+	ms[0].lease_epoch = 0;
+	CHECK(!failover_on_heartbeat(&g, &P, &ms[0], 14400, &cmd));
+	CHECK(g.acked);
+	CHECK(failover_tick(&g, &P, ms, 2, 14500) == FO_STEP_PERSIST);
+}
+
+/* A holder in trouble, with a standby ready, is renewed only up to its
+ * failover deadline plus ttl/5; never shortened on our side; in full
+ * without a standby, or once fine again. */
+static void
+test_renewal_capped_in_trouble(void)
+{
+	struct failover_group g;
+	struct failover_member ms[2] = {member("a", 90), member("b", 10)};
+	struct proto_cmd cmd;
+	uint64_t t = 20000, exp;
+
+	settle(&g, ms, 2);
+	CHECK(failover_tick(&g, &P, ms, 2, t) == FO_STEP_NONE);
+	CHECK(g.standby);
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], t, &cmd));
+	CHECK(cmd.ttl_ms == P.ttl_ms);
+	exp = t + failover_lease_span(&P);
+	CHECK(g.expires_ms == exp);
+	/* its reports say the node is down from 21000 (before the fleet
+	 * agrees): deadline 27000, lease to 27000 + 2000 */
+	ms[0].suspect_since_ms = 21000;
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], 22000, &cmd));
+	CHECK(cmd.verb == VERB_LEASE_GRANT);
+	CHECK_EQ_INT(cmd.ttl_ms, 27000 - 22000 + P.ttl_ms / 5);
+	CHECK(g.expires_ms == exp); /* never moved back */
+	/* the fleet agrees: in trouble since its first report (groups.c) */
+	ms[0].trouble_since_ms = 21000;
+	ms[0].healthy = false;
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], 26000, &cmd));
+	CHECK_EQ_INT(cmd.ttl_ms, 1000 + P.ttl_ms / 5);
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], 28000, &cmd));
+	CHECK_EQ_INT(cmd.ttl_ms, P.ttl_ms / 5);
+	CHECK(g.expires_ms == 28000 + P.ttl_ms / 5 + P.margin_ms + 10);
+	/* failover at the deadline; it ends at that expiry, not 12 s on */
+	CHECK(failover_tick(&g, &P, ms, 2, 28100) == FO_STEP_STARTED);
+	CHECK(failover_tick(&g, &P, ms, 2, g.expires_ms - 1) == FO_STEP_NONE);
+	CHECK(failover_tick(&g, &P, ms, 2, g.expires_ms) == FO_STEP_PERSIST);
+
+	/* no standby: a lone holder in trouble keeps its full lease */
+	ms[0].healthy = true;
+	ms[0].trouble_since_ms = 0;
+	ms[0].suspect_since_ms = 0;
+	settle(&g, ms, 2);
+	ms[1].connected = false;
+	CHECK(failover_tick(&g, &P, ms, 2, 20000) == FO_STEP_NONE);
+	CHECK(!g.standby);
+	ms[0].suspect_since_ms = 21000;
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], 26000, &cmd));
+	CHECK(cmd.ttl_ms == P.ttl_ms);
+	/* with one, but fine again: full */
+	ms[1].connected = true;
+	CHECK(failover_tick(&g, &P, ms, 2, 26500) == FO_STEP_NONE);
+	ms[0].suspect_since_ms = 0;
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], 27000, &cmd));
+	CHECK(cmd.ttl_ms == P.ttl_ms);
+}
+
+/* The double-sign alarm is keyed on the epoch: a claim no lease covers
+ * counts only once it persists; a covered claim and a persistent one, or
+ * two claims of one epoch, are a risk. */
+static void
+test_risk_grace(void)
+{
+	struct failover_group g;
+	struct failover_member ms[2] = {member("a", 90), member("b", 10)};
+	struct proto_cmd cmd;
+	uint64_t t = 20000, exp, now;
+
+	settle(&g, ms, 2);
+	CHECK(failover_on_heartbeat(&g, &P, &ms[0], t, &cmd));
+	exp = g.expires_ms;
+	ms[0].connected = false;
+	ms[0].trouble_since_ms = t;
+	CHECK(failover_tick(&g, &P, ms, 2, t + 6000) == FO_STEP_STARTED);
+	CHECK(failover_tick(&g, &P, ms, 2, exp) == FO_STEP_PERSIST);
+	failover_persisted(&g);
+	CHECK(failover_on_heartbeat(&g, &P, &ms[1], exp + 100, &cmd));
+	CHECK(cmd.verb == VERB_LEASE_GRANT && cmd.epoch == 2);
+	ms[1].signing = true;
+	ms[1].lease_epoch = 2;
+	now = exp + 5000;
+	/* a, back from a freeze, delivers its last report: signing epoch 1 */
+	ms[0].connected = true;
+	ms[0].trouble_since_ms = 0;
+	ms[0].signing = true;
+	ms[0].lease_epoch = 1;
+	CHECK(!failover_claim_covered(&g, &ms[0], now));
+	ms[0].claim_since_ms = ms[0].claim_last_ms = now;
+	CHECK(failover_tick(&g, &P, ms, 2, now) == FO_STEP_NONE);
+	/* a duplicate of it (a hello and a resend) moments later: still */
+	ms[0].claim_last_ms = now + 50;
+	CHECK(failover_tick(&g, &P, ms, 2, now + 600) == FO_STEP_NONE);
+	/* its next report says it stopped: the run ends, no alarm ever */
+	ms[0].signing = false;
+	ms[0].claim_since_ms = ms[0].claim_last_ms = 0;
+	CHECK(failover_tick(&g, &P, ms, 2, now + 2000) == FO_STEP_NONE);
+	/* ... but a pilot that keeps claiming it is a real risk */
+	ms[0].signing = true;
+	ms[0].claim_since_ms = now + 3000;
+	ms[0].claim_last_ms = now + 3000 + FAILOVER_RISK_GRACE_MS - 1;
+	CHECK(failover_tick(&g, &P, ms, 2, now + 5000) == FO_STEP_NONE);
+	ms[0].claim_last_ms = now + 3000 + FAILOVER_RISK_GRACE_MS;
+	CHECK(failover_tick(&g, &P, ms, 2, now + 5000) == FO_STEP_RISK);
+	CHECK(strstr(g.reason, "double-sign risk") != NULL);
+	/* reported once, not on every tick */
+	CHECK(failover_tick(&g, &P, ms, 2, now + 5500) == FO_STEP_NONE);
+	/* a silent member's last word is not a claim now */
+	ms[0].connected = false;
+	ms[1].lease_epoch = 2;
+	CHECK(failover_tick(&g, &P, ms, 2, now + 6000) != FO_STEP_RISK);
+	/* two claims of one epoch: no lease explains that, at once */
+	ms[0].connected = true;
+	ms[0].lease_epoch = 2;
+	ms[0].claim_since_ms = ms[0].claim_last_ms = now + 7000;
+	g.reason[0] = '\0';
+	CHECK(failover_tick(&g, &P, ms, 2, now + 7000) == FO_STEP_RISK);
 }
 
 static void
@@ -565,6 +755,10 @@ main(void)
 	RUN(test_span);
 	RUN(test_pick_ranks);
 	RUN(test_renew_and_revoke_others);
+	RUN(test_claim_covered);
+	RUN(test_ack_needs_stopped);
+	RUN(test_renewal_capped_in_trouble);
+	RUN(test_risk_grace);
 	RUN(test_watermark_is_max_reported);
 	RUN(test_failover_waits_for_expiry);
 	RUN(test_ack_shortcuts_the_wait);

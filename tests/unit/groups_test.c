@@ -437,6 +437,132 @@ test_persist_failure(void)
 	world_free(&w);
 }
 
+/* A holder whose node goes down while its pilot still reports: the
+ * failover counts from its first report of a down node (not from the
+ * fleet's debounce), its renewals stop at that deadline + ttl/5, and the
+ * candidate and the holder are asked for fast heartbeats meanwhile. */
+static void
+test_node_down_failover(void)
+{
+	struct world w;
+	struct groups_persist p[4];
+	struct proto_cmd cmd;
+	const struct hbopt sig = {.signing = true, .lease_epoch = 1};
+	const struct hbopt down = {
+	    .signing = true, .lease_epoch = 1, .down = true};
+	uint64_t now, t, t_down, started = 0;
+	size_t n = 0;
+
+	world_init(&w, FO_MODE_LEASE);
+	now = settle(&w);
+	CHECK(beat(&w, "a", now, &sig, &cmd));
+	CHECK(!beat(&w, "b", now, NULL, &cmd));
+	CHECK(tick(&w, now, p) == 0);
+	CHECK_EQ_INT(groups_interval_hint(w.gs, "a"), 0);
+	CHECK_EQ_INT(groups_interval_hint(w.gs, "b"), 0);
+	/* its node fails 5 s after a full renewal (slow probes delay the
+	 * pilot's reports) */
+	t_down = now + 5000;
+	beat(&w, "b", now + 2000, NULL, &cmd);
+	tick(&w, now + 2000, p);
+	beat(&w, "b", now + 4000, NULL, &cmd);
+	tick(&w, now + 4000, p);
+	for (t = t_down; t < t_down + 30000 && n == 0; t += 500) {
+		if ((t - t_down) % 1000 == 0) {
+			if (beat(&w, "a", t, &down, &cmd) &&
+			    cmd.verb == VERB_LEASE_GRANT) {
+				/* never past the deadline + ttl/5 */
+				CHECKF(t + cmd.ttl_ms <=
+				           t_down + P.failover_after_ms +
+				               P.ttl_ms / 5,
+				       "renewed at +%llu for %u ms",
+				       (unsigned long long)(t - t_down),
+				       cmd.ttl_ms);
+			}
+			beat(&w, "b", t, NULL, &cmd);
+		}
+		n = tick(&w, t, p);
+		if (!started && has_step(&w, "started")) {
+			started = t;
+			CHECK_EQ_INT(groups_interval_hint(w.gs, "b"),
+			             FAILOVER_FAST_INTERVAL_MS);
+			CHECK_EQ_INT(groups_interval_hint(w.gs, "a"),
+			             FAILOVER_FAST_INTERVAL_MS);
+		}
+	}
+	/* from the first report of a down node, not the fleet's second */
+	CHECKF(started == t_down + P.failover_after_ms, "started at +%llu",
+	       (unsigned long long)(started - t_down));
+	t -= 500;
+	/* the last full renewal (now) still bounds it from below; the
+	 * renewals after the first bad report add nothing past the
+	 * deadline + ttl/5 (+ margin and drift), where it was deadline + a
+	 * full span before */
+	CHECK(t >= now + failover_lease_span(&P));
+	CHECKF(t <= t_down + P.failover_after_ms + P.ttl_ms / 5 + P.margin_ms +
+	                10 + 500,
+	       "new epoch at +%llu", (unsigned long long)(t - t_down));
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_STR(p[0].rec.holder, "b");
+	CHECK_EQ_INT(groups_interval_hint(w.gs, "b"),
+	             FAILOVER_FAST_INTERVAL_MS);
+	persist_all(&w, p, n, true);
+	CHECK(beat(&w, "b", t, NULL, &cmd));
+	CHECK(cmd.verb == VERB_LEASE_GRANT && cmd.epoch == 2);
+	CHECK_EQ_INT(groups_interval_hint(w.gs, "b"), 0);
+	CHECK_EQ_INT(groups_interval_hint(w.gs, "nope"), 0);
+	world_free(&w);
+}
+
+/* The double-sign alarm after a failover: the old holder's late report
+ * of signing in its old epoch is no alarm; claiming it again a grace
+ * later is. */
+static void
+test_risk_after_failover(void)
+{
+	struct world w;
+	struct groups_persist p[4];
+	struct proto_cmd cmd;
+	const struct hbopt old = {.signing = true, .lease_epoch = 1};
+	const struct hbopt cur = {.signing = true, .lease_epoch = 2};
+	uint64_t now, t;
+	size_t n = 0;
+
+	world_init(&w, FO_MODE_LEASE);
+	now = settle(&w);
+	CHECK(beat(&w, "a", now, &old, &cmd));
+	for (t = now + 500; t < now + 30000 && n == 0; t += 500) {
+		beat(&w, "b", t, NULL, &cmd);
+		n = tick(&w, t, p);
+	}
+	persist_all(&w, p, n, true);
+	CHECK(beat(&w, "b", t, NULL, &cmd));
+	CHECK(cmd.verb == VERB_LEASE_GRANT && cmd.epoch == 2);
+	CHECK(!beat(&w, "b", t + 1000, &cur, &cmd) ||
+	      cmd.verb == VERB_LEASE_GRANT);
+	/* a thaws: its last report, then (fenced) reports of not signing */
+	event_list_clear(&w.evs);
+	CHECK(beat(&w, "a", t + 1100, &old, &cmd));
+	CHECK(cmd.verb == VERB_LEASE_REVOKE);
+	tick(&w, t + 1200, p);
+	beat(&w, "a", t + 1400, &(struct hbopt){.demoted = 1}, &cmd);
+	beat(&w, "b", t + 2000, &cur, &cmd);
+	tick(&w, t + 2000, p);
+	beat(&w, "a", t + 2400, &(struct hbopt){.demoted = 1}, &cmd);
+	tick(&w, t + 2500, p);
+	CHECK(!has_step(&w, "risk"));
+	/* a pilot that keeps signing in epoch 1 is a real risk */
+	beat(&w, "a", t + 3000, &old, &cmd);
+	beat(&w, "b", t + 3000, &cur, &cmd);
+	tick(&w, t + 3000, p);
+	CHECK(!has_step(&w, "risk"));
+	beat(&w, "a", t + 3000 + FAILOVER_RISK_GRACE_MS, &old, &cmd);
+	beat(&w, "b", t + 3000 + FAILOVER_RISK_GRACE_MS, &cur, &cmd);
+	tick(&w, t + 3000 + FAILOVER_RISK_GRACE_MS, p);
+	CHECK(has_step(&w, "risk"));
+	world_free(&w);
+}
+
 static void
 test_restart_holds(void)
 {
@@ -521,6 +647,8 @@ main(void)
 	RUN(test_switchover_with_ack);
 	RUN(test_release_ack_only);
 	RUN(test_persist_failure);
+	RUN(test_node_down_failover);
+	RUN(test_risk_after_failover);
 	RUN(test_restart_holds);
 	RUN(test_time_out_of_order);
 	RUN(test_setup_errors);

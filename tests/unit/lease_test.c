@@ -143,6 +143,41 @@ test_revoke(void)
 	CHECK(l.demoted_epoch == 7);
 }
 
+/* The ack of a revoke (demoted_epoch, which the commander takes as "it
+ * stopped signing") waits until the demote is done: a failed demote is
+ * never acknowledged, and the revoked epoch's grants stay stale. */
+static void
+test_revoke_acked_once_stopped(void)
+{
+	struct lease_state l;
+	struct proto_cmd g = grant(3, 10000, 0);
+
+	holding(&l);
+	CHECK(lease_on_revoke(&l, 3, 2000) == LEASE_DEMOTE);
+	CHECK(l.demoted_epoch == 0); /* still signing: no ack yet */
+	/* the demote failed; a duplicate grant of epoch 3 meanwhile */
+	CHECK(lease_on_grant(&l, &g, 1900, 2100) == LEASE_IGNORED);
+	CHECK(l.signing && !l.holding);
+	CHECK(lease_tick(&l, 3000) == LEASE_DEMOTE); /* retried */
+	CHECK(l.demoted_epoch == 0);
+	lease_demoted(&l);
+	CHECK(!l.signing && l.demoted_epoch == 3);
+	/* revoked while promoting, and the promote fails before enabling:
+	 * nothing signs, so that is the ack */
+	lease_init(&l, LEASE_MODE_LEASE);
+	g.epoch = 5;
+	CHECK(lease_on_grant(&l, &g, 0, 10) == LEASE_PROMOTE);
+	CHECK(lease_on_revoke(&l, 5, 20) == LEASE_DEMOTE);
+	CHECK(l.demoted_epoch == 0);
+	lease_promote_failed(&l, "doppelganger check: timeout");
+	CHECK(l.demoted_epoch == 5);
+	/* a failed promote of an epoch still held is no ack */
+	lease_init(&l, LEASE_MODE_LEASE);
+	CHECK(lease_on_grant(&l, &g, 0, 10) == LEASE_PROMOTE);
+	lease_promote_failed(&l, "cannot raise the sign state");
+	CHECK(l.demoted_epoch == 0);
+}
+
 static void
 test_clock_backwards_demotes(void)
 {
@@ -203,6 +238,7 @@ main(void)
 	RUN(test_watermark_only_rises);
 	RUN(test_old_epoch_ignored);
 	RUN(test_revoke);
+	RUN(test_revoke_acked_once_stopped);
 	RUN(test_clock_backwards_demotes);
 	RUN(test_promote_races);
 	RUN(test_ack_only_never_self_fences);
