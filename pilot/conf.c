@@ -64,10 +64,57 @@ static const struct conf_opt pilot_opts[] = {
     CONF_END,
 };
 
+/* [commander] url: one line per commander of an HA cluster (they share
+ * one key); kept as one space-separated list. */
+static int
+parse_commander_url(void *field, const char *val, char *err, size_t errlen)
+{
+	char *list = field;
+	size_t len = strlen(list), n = len ? 1 : 0, vlen = strlen(val);
+
+	if (vlen == 0)
+		return 0; /* "url =" as -nv prints a standalone pilot */
+	for (const char *p = list; *p; p++)
+		n += *p == ' ';
+	if (n == PILOT_MAX_COMMANDERS) {
+		snprintf(err, errlen, "at most %d commanders",
+		         PILOT_MAX_COMMANDERS);
+		return -1;
+	}
+	if (vlen >= PILOT_URL_MAX) {
+		snprintf(err, errlen, "longer than %d characters",
+		         PILOT_URL_MAX - 1);
+		return -1;
+	}
+	if (strpbrk(val, " \t") != NULL) {
+		snprintf(err, errlen, "one URL per line");
+		return -1;
+	}
+	snprintf(list + len, PILOT_MAX_COMMANDERS * PILOT_URL_MAX - len, "%s%s",
+	         len ? " " : "", val);
+	return 0;
+}
+
+static void
+print_commander_urls(const void *field, FILE *f)
+{
+	for (const char *p = field; *p; p++)
+		if (*p == ' ')
+			fputs("\nurl = ", f);
+		else
+			fputc(*p, f);
+}
+
 static const struct conf_opt commander_opts[] = {
     {.name = "url",
-     STR_OPT(struct pilot_conf_commander, url),
-     .help = "tcp://HOST:PORT of the commander; unset: standalone"},
+     .type = CONF_CUSTOM,
+     .off = offsetof(struct pilot_conf_commander, url),
+     .multi = true,
+     .parse = parse_commander_url,
+     .print = print_commander_urls,
+     .help = "tcp://HOST:PORT of the commander; repeat the line for each "
+             "commander of an HA cluster (they share one key); unset: "
+             "standalone"},
     {.name = "key",
      STR_OPT(struct pilot_conf_commander, key),
      .help = "the commander's public key line, or its .pub file"},
@@ -758,9 +805,15 @@ finish_commander(struct pilot_conf *c, char *err, size_t errlen)
 			FINISH_FAIL("[commander] key: set without url");
 		return 0;
 	}
-	if (!url_scheme_ok(c->commander.url))
-		FINISH_FAIL("[commander] url: not tcp://HOST:PORT '%s'",
-		            c->commander.url);
+	for (const char *u = c->commander.url; *u;) {
+		size_t n = strcspn(u, " ");
+
+		if (!url_scheme_ok(u))
+			FINISH_FAIL("[commander] url: not tcp://HOST:PORT '%.*s'",
+			            (int)n, u);
+		u += n;
+		u += *u == ' ';
+	}
 	if (c->pilot.network[0] == '\0')
 		FINISH_FAIL("[pilot] network: required with a commander");
 	if (c->commander.key[0] == '\0')

@@ -37,8 +37,13 @@ struct pilot_conf_pilot {
 	char key[PATH_MAX]; /* the pilot's secret key file */
 };
 
+/* Commanders of one HA cluster a pilot may list ([commander] url lines). */
+#define PILOT_MAX_COMMANDERS 4
+
 struct pilot_conf_commander {
-	char url[PILOT_URL_MAX]; /* "" = standalone */
+	/* "" = standalone; one URL, or the HA commanders' URLs separated by
+	 * single spaces, in the order of the url lines */
+	char url[PILOT_MAX_COMMANDERS * PILOT_URL_MAX];
 	char key[PATH_MAX];      /* public key line, or a .pub path */
 	uint64_t timeout_ms;     /* send and receive, each */
 	uint64_t reconnect_min_ms;

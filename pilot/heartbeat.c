@@ -4,6 +4,12 @@
  * gate asks and demoted_epoch acknowledging a revoke; the reply brings the
  * fleet's reference height, the heartbeat interval and commands (restart
  * grant or deny, lease grant or revoke).
+ *
+ * With several commanders (HA), report.c dials them all and a request
+ * goes out on whichever connection is up: only the leader listens, so a
+ * failure moves on by itself to the next commander that does.  A refusal
+ * (a commander that answers but no longer leads) drops that connection
+ * here, so the next request goes to another commander.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -77,6 +83,7 @@ send_hello(struct pilot *p, char *err, size_t errlen)
 			          c->commander.url,
 			          proto_status_str(reply.u.reply.status));
 		p->last_refusal = reply.u.reply.status;
+		report_drop_peer(p->rep);
 		snprintf(err, errlen, "registration refused");
 		return -1;
 	}
@@ -175,6 +182,7 @@ pilot_heartbeat(struct pilot *p, uint64_t now)
 			/* whatever it forgot or doubts, a hello settles it
 			 * (a commander that restarted says so this way) */
 			p->registered = false;
+			report_drop_peer(p->rep);
 			snprintf(err, sizeof(err), "heartbeat refused");
 			goto failed;
 		}

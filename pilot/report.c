@@ -19,7 +19,9 @@
 
 struct report {
 	nng_socket sock;
-	nng_dialer dialer;
+	nng_dialer dialer[REPORT_MAX_URLS];
+	size_t ndialers;
+	nng_pipe last_pipe; /* the last reply's */
 	nng_aio *aio;
 	bool open;
 	atomic_bool canceled;
@@ -115,6 +117,90 @@ counter_init(struct report *r, const char *state_dir, char *err, size_t errlen)
 	return 0;
 }
 
+static size_t
+count_urls(const char *list)
+{
+	size_t n = 0;
+
+	for (const char *u = list; *u;) {
+		size_t len = strcspn(u, " ");
+
+		n += len > 0;
+		u += len;
+		u += *u == ' ';
+	}
+	return n;
+}
+
+/* One dialer per url of the list. */
+static int
+dial_all(struct report *r, const struct report_params *p, char *err,
+         size_t errlen)
+{
+	nng_duration rmin =
+	    p->reconnect_min_ms ? (nng_duration)p->reconnect_min_ms : 500;
+	nng_duration rmax =
+	    p->reconnect_max_ms ? (nng_duration)p->reconnect_max_ms : 30000;
+	size_t n = count_urls(p->url);
+	char url[512];
+	int rv;
+
+	if (n == 0 || n > REPORT_MAX_URLS) {
+		snprintf(err, errlen, "%s: %s", p->url,
+		         n ? "too many commanders" : "no commander url");
+		return -EINVAL;
+	}
+	/* a standby becomes the leader at any moment: find it fast */
+	if (n > 1 && rmax > REPORT_HA_RECONNECT_MAX_MS)
+		rmax = REPORT_HA_RECONNECT_MAX_MS;
+	if (rmin > rmax)
+		rmin = rmax;
+	for (const char *u = p->url; *u;) {
+		size_t len = strcspn(u, " ");
+
+		if (len == 0 || len >= sizeof(url)) {
+			u += len + (u[len] == ' ');
+			if (len == 0)
+				continue;
+			snprintf(err, errlen, "commander url too long");
+			return -EINVAL;
+		}
+		memcpy(url, u, len);
+		url[len] = '\0';
+		u += len;
+		u += *u == ' ';
+		nng_dialer *d = &r->dialer[r->ndialers];
+		if ((rv = nng_dialer_create(d, r->sock, url)) != 0 ||
+		    (rv = nng_dialer_set_ms(*d, NNG_OPT_RECONNMINT, rmin)) !=
+		        0 ||
+		    (rv = nng_dialer_set_ms(*d, NNG_OPT_RECONNMAXT, rmax)) !=
+		        0 ||
+		    (rv = nng_dialer_start(*d, NNG_FLAG_NONBLOCK)) != 0) {
+			snprintf(err, errlen, "%s: %s", url, nng_strerror(rv));
+			return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP
+			           ? -EINVAL
+			           : -EIO;
+		}
+		r->ndialers++;
+	}
+	return 0;
+}
+
+void
+report_drop_peer(struct report *r)
+{
+	if (r->ndialers < 2 || nng_pipe_id(r->last_pipe) <= 0)
+		return;
+	nng_pipe_close(r->last_pipe);
+	r->last_pipe = (nng_pipe)NNG_PIPE_INITIALIZER;
+}
+
+size_t
+report_npeers(const struct report *r)
+{
+	return r->ndialers;
+}
+
 int
 report_open(const struct report_params *p, struct report **out, char *err,
             size_t errlen)
@@ -153,21 +239,14 @@ report_open(const struct report_params *p, struct report **out, char *err,
 	                            NNG_DURATION_INFINITE)) != 0 ||
 	    (rv = nng_socket_set_size(r->sock, NNG_OPT_RECVMAXSZ,
 	                              ENV_MAX_FRAME + 64)) != 0 ||
-	    (rv = nng_aio_alloc(&r->aio, NULL, NULL)) != 0 ||
-	    (rv = nng_dialer_create(&r->dialer, r->sock, p->url)) != 0 ||
-	    (rv = nng_dialer_set_ms(r->dialer, NNG_OPT_RECONNMINT,
-	                            p->reconnect_min_ms
-	                                ? (nng_duration)p->reconnect_min_ms
-	                                : 500)) != 0 ||
-	    (rv = nng_dialer_set_ms(r->dialer, NNG_OPT_RECONNMAXT,
-	                            p->reconnect_max_ms
-	                                ? (nng_duration)p->reconnect_max_ms
-	                                : 30000)) != 0 ||
-	    (rv = nng_dialer_start(r->dialer, NNG_FLAG_NONBLOCK)) != 0) {
-		snprintf(err, errlen, "%s: %s", p->url, nng_strerror(rv));
+	    (rv = nng_aio_alloc(&r->aio, NULL, NULL)) != 0) {
+		snprintf(err, errlen, "%s", nng_strerror(rv));
 		report_close(r);
-		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? -EINVAL
-		                                                 : -EIO;
+		return -EIO;
+	}
+	if ((rv = dial_all(r, p, err, errlen)) != 0) {
+		report_close(r);
+		return rv;
 	}
 	*out = r;
 	return 0;
@@ -282,6 +361,7 @@ report_exchange(struct report *r, const struct proto_msg *req,
 	}
 	msg = nng_aio_get_msg(r->aio);
 	nng_aio_set_msg(r->aio, NULL);
+	r->last_pipe = nng_msg_get_pipe(msg);
 	ee = env_open_reply(&r->server, &ctx, nng_msg_body(msg),
 	                    nng_msg_len(msg), r->pt, sizeof(r->pt), &ptlen);
 	nng_msg_free(msg);

@@ -22,8 +22,21 @@
 #define REPORT_COUNTER_FILE  "commander.counter"
 #define REPORT_COUNTER_BLOCK 4096
 
+/*
+ * Several commanders (HA, commander/ha.h): url lists them separated by
+ * spaces and the socket dials every one.  Only the leader listens, so a
+ * request goes out on the one live connection; when the leader dies its
+ * connection drops, and the next requests wait for (up to the timeout)
+ * and go to whichever commander listens next.  Redials are then capped
+ * at REPORT_HA_RECONNECT_MAX_MS so that a new leader is found within
+ * about a second.  A commander that answers but refuses (not the leader
+ * any more) can be dropped with report_drop_peer.
+ */
+#define REPORT_MAX_URLS            8
+#define REPORT_HA_RECONNECT_MAX_MS 1000
+
 struct report_params {
-	const char *url;                /* tcp://HOST:PORT */
+	const char *url; /* tcp://HOST:PORT, or several, space-separated */
 	const uint8_t *server_pk;       /* pinned commander key, 32 B */
 	const struct keys_identity *id; /* the pilot (copied) */
 	const char *state_dir;          /* for the counter */
@@ -74,6 +87,14 @@ void report_set_timeout(struct report *r, uint32_t timeout_ms);
 /* From another thread (e.g. a signal thread): abort a pending exchange and
  * make further ones return REPORT_E_CANCELED. */
 void report_cancel(struct report *r);
+
+/* Close the connection the last reply came on (a commander that refused
+ * us): requests go to the other commanders while it is redialed.  Only
+ * with several urls; otherwise nothing. */
+void report_drop_peer(struct report *r);
+
+/* How many commanders it dials. */
+size_t report_npeers(const struct report *r);
 
 /* The counter that the next request will carry (tests, logs). */
 uint64_t report_next_counter(const struct report *r);
