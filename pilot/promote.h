@@ -34,7 +34,9 @@
 #include "pilot/lease.h"
 #include "proto/msg.h"
 
-#define PROMOTE_POLL_MS 500 /* between doppelganger fetches */
+/* Between doppelganger fetches: a last commit seen late can cost the
+ * block after it. */
+#define PROMOTE_POLL_MS 200
 
 struct promote_ops {
 	/* Make the node's sign state at least floor. */

@@ -637,14 +637,22 @@ run_one() { # SEED
 	[ "$JRC" = 1 ] && REASON="${REASON:+$REASON; }$(grep -E '^(DOUBLE|REGRESSION|BELOW|SHARED|OVERLAP|MALFORMED|LATE|SILENT)' "$R/judge.txt" | head -n 3 | tr '\n' ' ')"
 	[ "$EXPECT" = none ] && FO_REC=- || FO_REC=${FO:--}
 	# the commander's "double-sign risk" alarms (each a critical event):
-	# with no double sign in the journal, each one was a false alarm
+	# with no double sign in the journal, each one was a false alarm;
+	# with double signs and none, the alarm missed them
 	RISK=$(cat "$R"/commander.log 2>/dev/null | grep -c 'double-sign risk')
+	FALSE_ALARMS=0 MISSED_ALARM=0
+	if [ "${DOUBLES:-0}" = 0 ]; then
+		FALSE_ALARMS=$RISK
+	elif [ "$RISK" = 0 ]; then
+		MISSED_ALARM=1
+	fi
 	if [ -z "$REASON" ]; then RESULT=PASS; else RESULT=FAILED; fi
 	echo "seed=$RSEED fault=$FAULT expect=$EXPECT result=$RESULT" \
 		"failover_ms=$FO_REC double_signs=${DOUBLES:-?}" \
 		"regressions=${REGR:-?} below_watermark=${BELOW:-?}" \
 		"epoch_faults=${EPOCHF:-?}" \
 		"max_silence_ms=${SILENT:--} risk_alarms=$RISK" \
+		"false_alarms=$FALSE_ALARMS missed_alarm=$MISSED_ALARM" \
 		"primary=${PRIMARY:-?}" \
 		"reason=${REASON:-none}" | tr -s ' ' >"$R/result"
 	if [ "$RESULT" = PASS ] && [ -z "$KEEP" ]; then
@@ -741,8 +749,12 @@ pct() { # P: nearest-rank percentile of failover_ms, in seconds
 nfo=$(wc -l <"$CHAOS_DIR/failover_ms")
 nrisk=$(sed -n 's/.* risk_alarms=\([0-9]*\).*/\1/p' "$CHAOS_DIR/results" |
 	awk '$1 > 0 { n++ } END { print n + 0 }')
+nfalse=$(sed -n 's/.* false_alarms=\([0-9]*\).*/\1/p' "$CHAOS_DIR/results" |
+	awk '{ s += $1 } END { print s + 0 }')
+nmissed=$(grep -c 'missed_alarm=1' "$CHAOS_DIR/results")
 echo "chaos: $nruns runs, $nfail failed, $ndouble double signs," \
-	"$nrisk with a commander double-sign risk alarm;" \
+	"$nrisk with a commander double-sign risk alarm" \
+	"($nfalse false alarms, $nmissed runs with double signs and no alarm);" \
 	"failover ($nfo runs with a long primary fault, timing=$TIMING," \
 	"block ${BLOCK_MS}ms): p50 $(pct 50) p99 $(pct 99) max $(pct 100)"
 if [ "$nfail" = 0 ] && [ -z "$KEEP" ]; then

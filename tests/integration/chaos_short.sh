@@ -71,6 +71,9 @@ while [ $i -lt $NRUNS ]; do
 		fail "${n}_above_watermark" "$l"
 	[ "$(field "$l" epoch_faults)" = 0 ] && pass "${n}_one_holder_per_epoch" ||
 		fail "${n}_one_holder_per_epoch" "$l"
+	# no double sign, so any "double-sign risk" alarm was false
+	[ "$(field "$l" false_alarms)" = 0 ] && pass "${n}_no_false_alarm" ||
+		fail "${n}_no_false_alarm" "$l"
 	reason=$(echo "$l" | sed -n 's/.* reason=//p')
 	case "$reason" in
 	*"not signing at the end"* | *"no signature within"*)
