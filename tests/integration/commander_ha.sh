@@ -1,0 +1,325 @@
+#!/bin/sh
+# commander_ha: commander HA on a real etcd (FAILOVER.md: "with commander
+# HA (etcd) it keeps signing").  One etcd member on loopback; two
+# commanders, c1 and c2, sharing one key pair and one [ha] cluster; two
+# simnode validators of one identity with their pilots (keyswap signers,
+# one shared signing journal), each pilot listing both commanders.  One
+# commander leads and grants the primary epoch 1.  The leader is killed
+# with SIGKILL: the standby takes over, renews the same primary in the
+# same epoch (no failover, no new epoch), and the primary's node keeps
+# signing: the journal shows no gap as long as the lease ttl and
+# journal_check finds no double sign.  The killed commander comes back as
+# the standby; the API, the metrics (sextant_ha_leader) and the events
+# say who leads.
+. tests/lib.sh
+
+for p in sextant sextant-commander sextant-pilot simnode journal_check; do
+	[ -x "$B/$p" ] || { fail "built_$p"; finish; }
+done
+if ! command -v etcd >/dev/null 2>&1; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y etcd-server etcd-client >"$T/apt.log" 2>&1 ||
+		{ apt-get update >>"$T/apt.log" 2>&1 &&
+			apt-get install -y etcd-server etcd-client \
+				>>"$T/apt.log" 2>&1; }
+	if ! command -v etcd >/dev/null 2>&1; then
+		echo "SKIP commander_ha: etcd cannot be installed"
+		tail -n 3 "$T/apt.log"
+		exit 0
+	fi
+fi
+
+USED=""
+port() {
+	while :; do
+		_p=$(free_port)
+		case " $USED " in *" $_p "*) continue ;; esac
+		USED="$USED $_p"
+		echo "$_p"
+		return
+	done
+}
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+TTL_MS=8000 # the group's lease
+HA_TTL=2s   # the commanders' etcd lease
+EPORT=$(port)
+EPEER=$(port)
+ETCD=http://127.0.0.1:$EPORT
+PREFIX=/sextant-test-$$
+VALADDR=A1B2C3D4E5F60718293A4B5C6D7E8F9012345678
+GENESIS=$(($(date +%s) * 1000 - 300000))
+
+# etcd, one member (peers.md)
+spawn etcd etcd --name t1 --data-dir "$T/etcd" \
+	--listen-client-urls "$ETCD" --advertise-client-urls "$ETCD" \
+	--listen-peer-urls "http://127.0.0.1:$EPEER" \
+	--initial-advertise-peer-urls "http://127.0.0.1:$EPEER" \
+	--initial-cluster "t1=http://127.0.0.1:$EPEER" \
+	--initial-cluster-state new
+etcd_ok() { curl -sf -m 1 "$ETCD/health" | grep -q '"health":"true"'; }
+wait_for 20 etcd_ok || { fail etcd_starts "$(tail -n 5 "$T/etcd.log")"; finish; }
+pass etcd_starts
+# what etcd holds under KEY (decoded), or nothing
+etcd_get() {
+	_k=$(printf '%s' "$1" | base64 -w0)
+	curl -s -m 2 -X POST "$ETCD/v3/kv/range" -d "{\"key\":\"$_k\"}" |
+		jq -r '.kvs[0].value // empty' | base64 -d 2>/dev/null
+}
+
+mkdir -p "$T/keys"
+chmod 700 "$T/keys"
+# one logical commander: c1 and c2 share this key pair
+for k in commander val1 val2; do
+	"$B/sextant" keygen -o "$T/keys/$k.key" -C "$k" >/dev/null 2>&1 ||
+		{ fail "keygen_$k"; finish; }
+done
+cat "$T/keys/val1.key.pub" "$T/keys/val2.key.pub" >"$T/keys/authorized"
+
+# commander ID: its config, ports in CPORT_ID / APORT_ID
+commander_conf() {
+	_c=$1
+	_cp=$(port)
+	_ap=$(port)
+	eval "CPORT_$_c=$_cp APORT_$_c=$_ap"
+	cat >"$T/$_c.ini" <<EOF
+[commander]
+listen = tcp://127.0.0.1:$_cp
+key = $T/keys/commander.key
+authorized_pilots = $T/keys/authorized
+state_dir = $T/$_c-state
+interval = 1s
+
+[api]
+listen = http://127.0.0.1:$_ap
+
+[ha]
+endpoint = $ETCD
+prefix = $PREFIX
+id = $_c
+ttl = $HA_TTL
+margin = 500ms
+timeout = 500ms
+
+[node val1]
+group = g
+network = ha-1
+role = validator
+priority = 10
+
+[node val2]
+group = g
+network = ha-1
+role = validator
+priority = 5
+
+[group g]
+mode = lease
+ttl = ${TTL_MS}ms
+margin = 2s
+failover_after = 6s
+max_lag = 5
+EOF
+	if "$B/sextant-commander" -n -f "$T/$_c.ini" >"$T/$_c.check" 2>&1; then
+		pass "${_c}_config"
+	else
+		fail "${_c}_config" "$(cat "$T/$_c.check")"
+	fi
+}
+commander_conf c1
+commander_conf c2
+
+# validator NAME: its directories, secret key, sign state and pilot.ini
+validator() {
+	_v=$1 _d="$T/$1"
+	_np=$(port)
+	mkdir -p "$_d/secret" "$_d/node/config" "$_d/node/data" "$_d/state"
+	chmod 700 "$_d/secret"
+	cat >"$_d/secret/priv_validator_key.json" <<EOF
+{
+  "address": "$VALADDR",
+  "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "dGVzdC1vbmx5LW5vdC1hLXJlYWwta2V5LTAwMDAwMDA="},
+  "priv_key": {"type": "tendermint/PrivKeyEd25519", "value": "dGVzdC1vbmx5LW5vdC1hLXJlYWwta2V5"}
+}
+EOF
+	chmod 600 "$_d/secret/priv_validator_key.json"
+	cat >"$_d/pilot.ini" <<EOF
+[pilot]
+name = $_v
+chain = cometbft
+role = validator
+network = ha-1
+group = g
+interval = 1s
+state_dir = $_d/state
+key = $T/keys/$_v.key
+
+[commander]
+url = tcp://127.0.0.1:$CPORT_c1
+url = tcp://127.0.0.1:$CPORT_c2
+key = $T/keys/commander.key.pub
+timeout = 2s
+reconnect_min = 200ms
+reconnect_max = 2s
+
+[node]
+rpc_url = http://127.0.0.1:$_np
+timeout = 1s
+
+[supervise]
+backend = process
+command = $B/simnode
+arg = --flavour
+arg = cometbft
+arg = --listen
+arg = 127.0.0.1:$_np
+arg = --genesis
+arg = $GENESIS
+arg = --block-ms
+arg = 1000
+arg = --name
+arg = $_v
+arg = --network
+arg = ha-1
+arg = --validator-key
+arg = $_d/node/config/priv_validator_key.json
+arg = --state
+arg = $_d/node/data/priv_validator_state.json
+arg = --journal
+arg = $T/journal
+arg = --lease-file
+arg = $_d/node/lease
+arg = --pidfile
+arg = $_d/node.pid
+log_file = $_d/node.log
+stop_timeout = 3s
+
+[signer]
+backend = keyswap
+mode = lease
+key_source = $_d/secret/priv_validator_key.json
+key_target = $_d/node/config/priv_validator_key.json
+state_file = $_d/node/data/priv_validator_state.json
+lease_file = $_d/node/lease
+EOF
+	if "$B/sextant-pilot" -n -f "$_d/pilot.ini" >"$_d/check.out" 2>&1; then
+		pass "${_v}_pilot_config"
+	else
+		fail "${_v}_pilot_config" "$(cat "$_d/check.out")"
+	fi
+}
+validator val1
+validator val2
+check pilot_lists_both_commanders sh -c "'$B/sextant-pilot' -nv -f '$T/val1/pilot.ini' | grep -c '^url = tcp://127.0.0.1:' | grep -qx 2"
+
+api() { eval "echo http://127.0.0.1:\$APORT_$1"; }
+ha() { curl -s -m 2 "$(api "$1")/api/v1/ha"; }
+# leads ID: its API says it leads and serves pilots
+leads() { ha "$1" | jq -e '.role == "leader" and .serving' >/dev/null; }
+# stands_by ID LEADER: it does not lead, and it sees LEADER lead
+stands_by() {
+	ha "$1" | jq -e --arg l "$2" '.role != "leader" and (.serving | not) and
+		.leader == $l' >/dev/null
+}
+gauge() { # ID: its sextant_ha_leader sample
+	curl -s -m 2 "$(api "$1")/metrics" |
+		awk -v id="$1" '$1 == "sextant_ha_leader{id=\"" id "\"}" { print $2 }'
+}
+group() { curl -s -m 2 "$(api "$1")/api/v1/groups/g"; }
+held_by() { # ID NODE EPOCH: commander ID says NODE holds EPOCH
+	group "$1" | jq -e --arg h "$2" --argjson e "$3" \
+		'.holder == $h and .epoch == $e and .phase == "held"' >/dev/null
+}
+signs() { awk -v n="$1" '$5 == n { f = 1 } END { exit !f }' "$T/journal" 2>/dev/null; }
+signed_since() { # NODE MS: NODE signed after wall time MS
+	awk -v n="$1" -v t="$2" '$5 == n && $6 > t { f = 1 } END { exit !f }' \
+		"$T/journal" 2>/dev/null
+}
+# the longest pause between two consecutive signatures, in ms
+max_gap() {
+	awk '{ if (p && $6 - p > g) g = $6 - p; p = $6 } END { print g + 0 }' \
+		"$T/journal"
+}
+steps() { # ID: its lease events, "STEP EPOCH NODE"
+	curl -s -m 2 "$(api "$1")/api/v1/events?type=lease_change&limit=1000" |
+		jq -r '.events[] | "\(.details.step) \(.details.epoch) \(.node)"'
+}
+
+spawn c1 "$B/sextant-commander" -d -f "$T/c1.ini"
+eval "PID_c1=$LASTPID"
+if wait_for 20 leads c1; then
+	pass first_commander_leads
+else
+	fail first_commander_leads "$(ha c1) $(tail -n 5 "$T/c1.log")"
+	finish
+fi
+spawn c2 "$B/sextant-commander" -d -f "$T/c2.ini"
+eval "PID_c2=$LASTPID"
+check second_commander_stands_by wait_for 20 stands_by c2 c1
+check standby_not_listening sh -c "! ss -Htln '( sport = :$CPORT_c2 )' | grep -q ."
+[ "$(etcd_get "$PREFIX/leader")" = c1 ] && pass etcd_says_c1_leads ||
+	fail etcd_says_c1_leads "$(etcd_get "$PREFIX/leader")"
+check gauge_leader_1 wait_for 5 sh -c "[ \"\$(curl -s -m 2 '$(api c1)/metrics' | grep '^sextant_ha_leader{id=\"c1\"}')\" = 'sextant_ha_leader{id=\"c1\"} 1' ]"
+check gauge_standby_0 sh -c "[ \"\$(curl -s -m 2 '$(api c2)/metrics' | grep '^sextant_ha_leader{id=\"c2\"}')\" = 'sextant_ha_leader{id=\"c2\"} 0' ]"
+
+spawn pilot_val1 "$B/sextant-pilot" -d -f "$T/val1/pilot.ini"
+spawn pilot_val2 "$B/sextant-pilot" -d -f "$T/val2/pilot.ini"
+
+# 1. the leader grants the primary epoch 1, recorded in etcd
+if wait_for 40 held_by c1 val1 1; then
+	pass primary_holds_epoch_1
+else
+	fail primary_holds_epoch_1 "$(group c1)"
+fi
+check primary_signs wait_for 30 signs val1
+rec=$(etcd_get "$PREFIX/failover/g")
+echo "$rec" | jq -e '.epoch == 1 and .holder == "val1"' >/dev/null &&
+	pass epoch_recorded_in_etcd || fail epoch_recorded_in_etcd "'$rec'"
+# let it sign for a while under c1
+wait_for 20 sh -c "[ \$(awk '\$5 == \"val1\"' '$T/journal' | wc -l) -ge 5 ]"
+
+# 2. the leader dies
+eval "kill -9 \$PID_c1"
+t_kill=$(ms_now)
+if wait_for 20 leads c2; then
+	pass standby_takes_over
+else
+	fail standby_takes_over "$(ha c2) $(tail -n 5 "$T/c2.log")"
+fi
+t_lead=$(ms_now)
+echo "  takeover: c2 leads $((t_lead - t_kill)) ms after the kill of c1"
+[ "$(etcd_get "$PREFIX/leader")" = c2 ] && pass etcd_says_c2_leads ||
+	fail etcd_says_c2_leads "$(etcd_get "$PREFIX/leader")"
+check new_leader_renews_same_epoch wait_for 20 held_by c2 val1 1
+# the primary keeps signing, for longer than two lease spans after the kill
+check primary_signs_after_takeover wait_for 40 signed_since val1 $((t_kill + 2 * TTL_MS))
+gap=$(max_gap)
+echo "  longest pause between two signatures: $gap ms (lease ttl $TTL_MS ms)"
+check no_gap_as_long_as_the_lease [ "$gap" -gt 0 -a "$gap" -lt "$TTL_MS" ]
+check secondary_never_signed sh -c "! awk '\$5 == \"val2\"' '$T/journal' | grep -q ."
+check still_epoch_1 held_by c2 val1 1
+steps c2 >"$T/steps2"
+check no_failover_on_new_leader sh -c "! grep -Eq '^(started|lost|granted 2|persisted 2)' '$T/steps2'"
+check primary_never_stopped_signing sh -c "! grep -q 'signing stopped' '$T/pilot_val1.log'"
+"$B/journal_check" "$T/journal" >"$T/judge.txt" 2>&1
+JRC=$?
+tail -n 1 "$T/judge.txt"
+check journal_check_no_double_sign [ "$JRC" = 0 ]
+
+# 3. the old leader comes back: it stands by
+spawn c1b "$B/sextant-commander" -d -f "$T/c1.ini"
+if wait_for 20 stands_by c1 c2; then
+	pass old_leader_stands_by
+else
+	fail old_leader_stands_by "$(ha c1)"
+fi
+check leader_still_c2 leads c2
+check gauge_new_leader_1 sh -c "[ \"\$(curl -s -m 2 '$(api c2)/metrics' | grep '^sextant_ha_leader{id=\"c2\"}')\" = 'sextant_ha_leader{id=\"c2\"} 1' ]"
+check gauge_back_standby_0 sh -c "[ \"\$(curl -s -m 2 '$(api c1)/metrics' | grep '^sextant_ha_leader{id=\"c1\"}')\" = 'sextant_ha_leader{id=\"c1\"} 0' ]"
+curl -s -m 2 "$(api c2)/api/v1/events?type=commander&limit=100" >"$T/ev2.json"
+check event_says_c2_leads sh -c "jq -e '[.events[] | select(.details.ha_id == \"c2\" and
+	.details.ha_role == \"leader\")] | length == 1' '$T/ev2.json' >/dev/null"
+check still_held_after_restore held_by c2 val1 1
+check no_double_sign_ever sh -c "'$B/journal_check' '$T/journal' >/dev/null 2>&1"
+[ -n "${VERBOSE:-}" ] && cat "$T/steps2" "$T/c2.log"
+finish
