@@ -474,6 +474,9 @@ ingest_get_stats(struct ingest *in, struct ingest_stats *st)
 	st->send_failed = atomic_load(&in->send_failed);
 	for (unsigned i = 0; i < INGEST_DROP__COUNT; i++)
 		st->dropped[i] = atomic_load(&in->dropped[i]);
+	st->conns = atomic_load(&in->conns);
+	st->conns_refused = atomic_load(&in->conns_refused);
+	st->conns_timed_out = atomic_load(&in->conns_timed_out);
 }
 
 int

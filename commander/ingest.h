@@ -88,6 +88,9 @@ struct ingest_stats {
 	uint64_t replied;
 	uint64_t send_failed;
 	uint64_t dropped[INGEST_DROP__COUNT];
+	/* connections (the tcp:// endpoint only): open now, refused at
+	 * max_conns, closed by a handshake, idle or stall timeout */
+	uint64_t conns, conns_refused, conns_timed_out;
 };
 
 struct ingest;

@@ -49,6 +49,7 @@ struct ingest {
 
 	atomic_uint_fast64_t received, replied, send_failed;
 	atomic_uint_fast64_t dropped[INGEST_DROP__COUNT];
+	atomic_uint_fast64_t conns, conns_refused, conns_timed_out;
 
 	pthread_mutex_t log_mu;
 	struct drop_log logs[INGEST_DROP__COUNT];

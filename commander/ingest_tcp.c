@@ -43,11 +43,11 @@
  * only: a client that does not read its replies is no longer read from
  * either (at most one read's worth of requests is answered into the
  * buffer, WBUF_SOFT_MAX plus one reply), and is closed after STALL_MS
- * without progress.  The SP header must arrive within handshake_ms (10 s,
- * as nng's); a connection with no request for idle_ms is closed (a pilot's
- * nng socket simply redials).  A once-a-second timer finds these and
- * shuts the socket down; its owner thread then sees the hang-up and frees
- * it, so a connection is only ever freed by the thread that owns it.
+ * (or idle_ms if shorter) without progress.  The SP header must arrive within
+ * handshake_ms (10 s, as nng's); a connection with no request for idle_ms is
+ * closed (a pilot's nng socket simply redials).  A once-a-second timer finds
+ * these and shuts the socket down; its owner thread then sees the hang-up and
+ * frees it, so a connection is only ever freed by the thread that owns it.
  *
  * The peer address comes from accept(), formatted once per connection.
  */
@@ -121,7 +121,7 @@ struct ingest_tcp {
 	int port;
 	unsigned nthr;
 	struct worker **w;
-	uint32_t handshake_ms, idle_ms;
+	uint32_t handshake_ms, idle_ms, stall_ms;
 
 	pthread_mutex_t mu; /* the table below */
 	bool mu_init;
@@ -235,9 +235,10 @@ conn_close(struct ingest_tcp *t, struct conn *c, const char *why)
 	};
 	int k = atomic_load(&c->kill);
 
-	if (k != KILL_NONE)
+	if (k != KILL_NONE) {
+		atomic_fetch_add(&t->in->conns_timed_out, 1);
 		conn_log(t, "closed connection from %s: %s", c->addr, kills[k]);
-	else if (why != NULL)
+	} else if (why != NULL)
 		conn_log(t, "closed connection from %s: %s", c->addr, why);
 	if (c->wlen > c->woff)
 		atomic_fetch_add_explicit(&t->in->send_failed, 1,
@@ -246,6 +247,7 @@ conn_close(struct ingest_tcp *t, struct conn *c, const char *why)
 	t->slots[c->slot] = NULL;
 	t->freelist[t->nfree++] = c->slot;
 	pthread_mutex_unlock(&t->mu);
+	atomic_fetch_sub(&t->in->conns, 1);
 	close(c->fd); /* also leaves the epoll set */
 	free(c->rbuf);
 	free(c->wbuf);
@@ -593,6 +595,7 @@ conn_new(struct ingest_tcp *t, int fd, const struct sockaddr_storage *ss)
 	if (t->nfree == 0) {
 		pthread_mutex_unlock(&t->mu);
 		close(fd);
+		atomic_fetch_add(&in->conns_refused, 1);
 		conn_log(t, "refused connection from %s: %u connections open",
 		         addr, t->max_conns);
 		return;
@@ -628,11 +631,13 @@ conn_new(struct ingest_tcp *t, int fd, const struct sockaddr_storage *ss)
 	pthread_mutex_lock(&t->mu);
 	t->slots[slot] = c;
 	pthread_mutex_unlock(&t->mu);
+	atomic_fetch_add(&in->conns, 1);
 	/* the last step: from here another thread may own c */
 	ev.events =
 	    (c->wlen > 0 ? EPOLLOUT : EPOLLIN | EPOLLRDHUP) | EPOLLONESHOT;
 	ev.data.ptr = c;
 	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		atomic_fetch_sub(&in->conns, 1);
 		pthread_mutex_lock(&t->mu);
 		t->slots[slot] = NULL;
 		t->freelist[t->nfree++] = slot;
@@ -702,7 +707,7 @@ on_timer(struct ingest_tcp *t)
 		    now - c->accepted_ms > t->handshake_ms)
 			k = KILL_HANDSHAKE;
 		else if (atomic_load(&c->wpending) &&
-		         now - atomic_load(&c->last_tx_ms) > STALL_MS)
+		         now - atomic_load(&c->last_tx_ms) > t->stall_ms)
 			k = KILL_STALL;
 		else if (now - atomic_load(&c->last_rx_ms) > t->idle_ms)
 			k = KILL_IDLE;
@@ -874,6 +879,7 @@ ingest_tcp_start(struct ingest *in, const struct ingest_params *p, char *err,
 	t->mu_init = true;
 	t->handshake_ms = p->handshake_ms ? p->handshake_ms : DEF_HANDSHAKE_MS;
 	t->idle_ms = p->idle_ms ? p->idle_ms : DEF_IDLE_MS;
+	t->stall_ms = t->idle_ms < STALL_MS ? t->idle_ms : STALL_MS;
 	/* a pilot redialling may briefly hold two connections */
 	t->max_conns =
 	    p->max_conns ? p->max_conns : (unsigned)(2 * npilots + 256);

@@ -4,12 +4,25 @@
  * (unlisted key, bad MAC, replay, reordered counter, stale or future
  * timestamp, oversized, truncated, garbage, undecodable, wrong type) must
  * get no reply, be counted under its reason, and leave the endpoint serving
- * a good pilot.
+ * a good pilot.  The suite runs against both endpoints: the epoll one that
+ * serves tcp:// and nng's REP socket (the reference).  Then raw sockets
+ * test what only the epoll endpoint parses itself: SP headers, lengths,
+ * backtraces, byte-at-a-time input, pipelining, timeouts, a client that
+ * never reads its replies, and the connection limit.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -396,47 +409,488 @@ test_still_serving(void)
 
 	heartbeat_msg(&m, 60);
 	CHECK_EQ_INT(good_exchange(&m, &r), PROTO_ST_OK);
-	ingest_get_stats(in, &st);
-	for (int i = 0; i < INGEST_DROP__COUNT; i++)
-		total += st.dropped[i];
+	/* nng counts a reply when its send completes, which may be just
+	 * after the reply arrived here */
+	for (int k = 0; k < 200; k++) {
+		ingest_get_stats(in, &st);
+		total = 0;
+		for (int i = 0; i < INGEST_DROP__COUNT; i++)
+			total += st.dropped[i];
+		if (st.received == st.replied + total)
+			break;
+		sleep_ms(10);
+	}
 	/* every frame either answered or dropped, nothing lost */
 	CHECKF(st.received == st.replied + total,
-	       "received %llu replied %llu dropped %llu",
+	       "received %llu replied %llu dropped %llu send_failed %llu",
 	       (unsigned long long)st.received, (unsigned long long)st.replied,
-	       (unsigned long long)total);
+	       (unsigned long long)total, (unsigned long long)st.send_failed);
 	CHECK_EQ_INT(st.dropped[INGEST_DROP_INTERNAL], 0);
 }
 
-int
-main(void)
-{
-	char err[256], line[KEYS_PUB_LINE_MAX], text[512], url[64];
-	struct ingest_params p;
+/* ---- the epoll endpoint's own wire handling, from a raw socket ---- */
 
-	/* drop logs go to stderr; keep them for reading a failure */
-	log_init("ingest_test", 1, 0);
-	if (keys_init() != 0 || keys_generate(&cmd_id) != 0 ||
-	    keys_generate(&good_id) != 0 || keys_generate(&other_id) != 0)
-		return 1;
+static const uint8_t sp_req[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
+static const uint8_t sp_rep[8] = {0, 'S', 'P', 0, 0, 0x31, 0, 0};
+
+static int
+raw_dial(int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons((uint16_t)port)};
+	struct timeval tv = {3, 0};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+put_be(uint8_t *b, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_be(const uint8_t *b, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static bool
+write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return false;
+		p += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+/* Read exactly len bytes (3 s timeout); false on EOF, error or timeout. */
+static bool
+read_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t r = recv(fd, p, len, 0);
+
+		if (r <= 0)
+			return false;
+		p += r;
+		len -= (size_t)r;
+	}
+	return true;
+}
+
+/* Whether the commander closed fd within ms (after whatever it sent). */
+static bool
+closed_within(int fd, unsigned ms)
+{
+	struct timeval tv = {ms / 1000, (long)(ms % 1000) * 1000};
+	uint8_t junk[4096];
+	ssize_t r;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((r = recv(fd, junk, sizeof(junk), 0)) > 0)
+		;
+	return r == 0 || (r < 0 && errno == ECONNRESET);
+}
+
+/* An SP message: length, backtrace (nbt words, the last the id), body. */
+static size_t
+sp_msg(uint8_t *out, const uint32_t *bt, size_t nbt, const void *body,
+       size_t blen)
+{
+	put_be(out, 4 * nbt + blen, 8);
+	for (size_t i = 0; i < nbt; i++)
+		put_be(out + 8 + 4 * i, bt[i], 4);
+	memcpy(out + 8 + 4 * nbt, body, blen);
+	return 8 + 4 * nbt + blen;
+}
+
+/* Read one SP reply on fd: check its backtrace is bt, open its body. */
+static int
+raw_reply(int fd, const uint32_t *bt, size_t nbt, const struct env_req_ctx *ctx,
+          struct proto_msg *out)
+{
+	static uint8_t buf[ENV_MAX_FRAME + 64], pt[ENV_MAX_FRAME];
+	size_t len, ptlen;
+
+	if (!read_all(fd, buf, 8) || (len = get_be(buf, 8)) > sizeof(buf) ||
+	    len < 4 * nbt || !read_all(fd, buf, len))
+		return -1;
+	for (size_t i = 0; i < nbt; i++)
+		if (get_be(buf + 4 * i, 4) != bt[i])
+			return -2;
+	if (env_open_reply(&good_peer, ctx, buf + 4 * nbt, len - 4 * nbt, pt,
+	                   sizeof(pt), &ptlen) != ENV_OK ||
+	    codec_decode((char *)pt, ptlen, out, NULL, 0) != 0)
+		return -3;
+	return 0;
+}
+
+static struct ingest *raw_in;
+static int raw_port;
+
+static uint64_t
+raw_drops(enum ingest_drop why)
+{
+	struct ingest_stats st;
+
+	ingest_get_stats(raw_in, &st);
+	return st.dropped[why];
+}
+
+static uint64_t
+raw_wait_drops(enum ingest_drop why, uint64_t want)
+{
+	for (int i = 0; i < 300 && raw_drops(why) < want; i++)
+		sleep_ms(10);
+	return raw_drops(why);
+}
+
+/* Our REP header is the first thing the endpoint sends. */
+static int
+raw_open(void)
+{
+	uint8_t h[8];
+	int fd = raw_dial(raw_port);
+
+	if (fd < 0)
+		return -1;
+	if (!read_all(fd, h, 8) || memcmp(h, sp_rep, 8) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+test_tcp_not_sp(void)
+{
+	uint64_t before = raw_drops(INGEST_DROP_FORMAT);
+	const char *http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	int fd = raw_open();
+
+	CHECK(fd >= 0);
+	CHECK(write_all(fd, http, strlen(http)));
+	CHECK(closed_within(fd, 3000));
+	CHECK(raw_wait_drops(INGEST_DROP_FORMAT, before + 1) == before + 1);
+	close(fd);
+}
+
+static void
+test_tcp_wrong_protocol(void)
+{
+	uint64_t before = raw_drops(INGEST_DROP_FORMAT);
+	int fd = raw_open();
+
+	/* another REP (or anything but a REQ) */
+	CHECK(write_all(fd, sp_rep, 8));
+	CHECK(closed_within(fd, 3000));
+	CHECK(raw_wait_drops(INGEST_DROP_FORMAT, before + 1) == before + 1);
+	close(fd);
+}
+
+static void
+test_tcp_huge_length(void)
+{
+	uint64_t before = raw_drops(INGEST_DROP_SIZE);
+	uint8_t len[8];
+	int fd = raw_open();
+
+	/* 2^64 - 1 bytes announced: refused before any allocation */
+	memset(len, 0xff, sizeof(len));
+	CHECK(write_all(fd, sp_req, 8) && write_all(fd, len, 8));
+	CHECK(closed_within(fd, 3000));
+	CHECK(raw_wait_drops(INGEST_DROP_SIZE, before + 1) == before + 1);
+	close(fd);
+}
+
+static void
+test_tcp_no_request_id(void)
+{
+	static const uint32_t hops[2] = {1, 2}; /* no top bit: no id */
+	uint64_t before = raw_drops(INGEST_DROP_FORMAT);
+	uint8_t m[64];
+	int fd = raw_open();
+
+	CHECK(write_all(fd, sp_req, 8) &&
+	      write_all(fd, m, sp_msg(m, hops, 2, "", 0)));
+	CHECK(closed_within(fd, 3000));
+	CHECK(raw_wait_drops(INGEST_DROP_FORMAT, before + 1) == before + 1);
+	close(fd);
+}
+
+/* A good heartbeat sealed into frame; its length. */
+static size_t
+raw_heartbeat(uint64_t height, struct env_req_ctx *ctx)
+{
+	struct proto_msg m;
+
+	heartbeat_msg(&m, height);
+	return seal_msg(&good_peer, good_id.pk, &m, ++counter, clock_wall_ms(),
+	                ctx);
+}
+
+static void
+test_tcp_hops_and_partial(void)
+{
+	/* through two devices: the reply must carry all three words back */
+	static const uint32_t bt[3] = {7, 9, 0x80000123u};
+	static uint8_t m[ENV_MAX_FRAME + 64];
+	struct env_req_ctx ctx;
+	struct proto_msg r;
+	size_t len = raw_heartbeat(70, &ctx), n;
+	int fd = raw_open();
+	bool ok = true;
+
+	n = sp_msg(m, bt, 3, frame, len);
+	/* one byte per write: every read boundary the endpoint can meet */
+	ok = write_all(fd, sp_req, 8);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = write_all(fd, m + i, 1);
+	CHECK(ok);
+	CHECK_EQ_INT(raw_reply(fd, bt, 3, &ctx, &r), 0);
+	CHECK_EQ_INT(r.u.reply.status, PROTO_ST_OK);
+	close(fd);
+}
+
+static void
+test_tcp_too_many_hops(void)
+{
+	uint32_t bt[10];
+	static uint8_t m[ENV_MAX_FRAME + 64];
+	struct env_req_ctx ctx;
+	struct proto_msg r;
+	uint64_t before = raw_drops(INGEST_DROP_FORMAT);
+	size_t len;
+	int fd = raw_open();
+
+	/* nine hops is over nng's default TTL of 8: dropped, but the
+	 * connection stays up for the next request */
+	for (int i = 0; i < 9; i++)
+		bt[i] = (uint32_t)i + 1;
+	bt[8] |= 0x80000000u;
+	len = raw_heartbeat(71, &ctx);
+	CHECK(write_all(fd, sp_req, 8) &&
+	      write_all(fd, m, sp_msg(m, bt, 9, frame, len)));
+	CHECK(raw_wait_drops(INGEST_DROP_FORMAT, before + 1) == before + 1);
+	bt[0] = 0x80000456u;
+	len = raw_heartbeat(72, &ctx);
+	CHECK(write_all(fd, m, sp_msg(m, bt, 1, frame, len)));
+	CHECK_EQ_INT(raw_reply(fd, bt, 1, &ctx, &r), 0);
+	close(fd);
+}
+
+static void
+test_tcp_pipelined(void)
+{
+	static uint8_t m[3 * (ENV_MAX_FRAME + 64)];
+	struct env_req_ctx ctx[3];
+	struct proto_msg r;
+	uint32_t id[3];
+	size_t n = 0;
+	int fd = raw_open();
+
+	/* three requests in one write, answered in order */
+	for (int i = 0; i < 3; i++) {
+		size_t len = raw_heartbeat(80 + (uint64_t)i, &ctx[i]);
+
+		id[i] = 0x80000010u + (uint32_t)i;
+		n += sp_msg(m + n, &id[i], 1, frame, len);
+	}
+	CHECK(write_all(fd, sp_req, 8) && write_all(fd, m, n));
+	for (int i = 0; i < 3; i++)
+		CHECKF(raw_reply(fd, &id[i], 1, &ctx[i], &r) == 0, "reply %d",
+		       i);
+	close(fd);
+}
+
+static void
+test_tcp_handshake_timeout(void)
+{
+	struct ingest_stats st;
+	uint64_t before;
+	int fd;
+
+	ingest_get_stats(raw_in, &st);
+	before = st.conns_timed_out;
+	fd = raw_open(); /* and then say nothing */
+	CHECK(fd >= 0);
+	/* handshake_ms is 500 here; the timer looks once a second */
+	CHECK(closed_within(fd, 4000));
+	/* counted when its owner thread frees it, just after the close */
+	for (int i = 0; i < 300; i++) {
+		ingest_get_stats(raw_in, &st);
+		if (st.conns_timed_out > before)
+			break;
+		sleep_ms(10);
+	}
+	CHECK(st.conns_timed_out == before + 1);
+	close(fd);
+}
+
+/*
+ * A client that sends and never reads: the endpoint stops reading it once
+ * its replies back up, keeps serving others meanwhile, and closes it when
+ * no reply has moved for the stall time (idle_ms, 1.5 s here).
+ */
+static void
+test_tcp_backpressure(void)
+{
+	static uint8_t m[ENV_MAX_FRAME + 64];
+	struct ingest_stats st, st2;
+	struct env_req_ctx ctx;
+	struct proto_msg r;
+	uint32_t id = 0x80000001u;
+	int small = 4096, fd, fd2, sent = 0;
+	uint64_t t0;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	{
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+		                         .sin_port = htons((uint16_t)raw_port)};
+
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	}
+	CHECK(write_all(fd, sp_req, 8));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	/* send until our own socket will take no more for 300 ms */
+	t0 = clock_mono_ms();
+	while (clock_mono_ms() - t0 < 300 && sent < 200000) {
+		size_t len = raw_heartbeat(90, &ctx),
+		       n = sp_msg(m, &id, 1, frame, len);
+		ssize_t w = send(fd, m, n, MSG_NOSIGNAL);
+
+		if (w == (ssize_t)n) {
+			sent++;
+			t0 = clock_mono_ms();
+			continue;
+		}
+		if (w > 0)
+			break; /* the rest would block: we are stuck anyway */
+		sleep_ms(5);
+	}
+	CHECKF(sent > 100, "only %d requests went out", sent);
+	/* the endpoint stopped answering it: replied stops moving */
+	ingest_get_stats(raw_in, &st2);
+	t0 = clock_mono_ms();
+	do {
+		st = st2;
+		sleep_ms(300);
+		ingest_get_stats(raw_in, &st2);
+	} while (st2.replied != st.replied && clock_mono_ms() - t0 < 10000);
+	CHECKF(st2.replied == st.replied, "replied %llu then %llu",
+	       (unsigned long long)st.replied, (unsigned long long)st2.replied);
+	CHECKF(st2.replied < st2.received || st2.replied < (uint64_t)sent,
+	       "all %d requests answered into a socket nobody reads", sent);
+	/* another pilot is served meanwhile */
+	fd2 = raw_open();
+	CHECK(fd2 >= 0);
+	{
+		uint32_t id2 = 0x80000777u;
+		size_t len = raw_heartbeat(91, &ctx);
+
+		CHECK(write_all(fd2, sp_req, 8) &&
+		      write_all(fd2, m, sp_msg(m, &id2, 1, frame, len)));
+		CHECK_EQ_INT(raw_reply(fd2, &id2, 1, &ctx, &r), 0);
+	}
+	close(fd2);
+	/* and the stalled one is closed */
+	ingest_get_stats(raw_in, &st);
+	for (int i = 0; i < 400 && st.conns_timed_out == st2.conns_timed_out;
+	     i++) {
+		sleep_ms(10);
+		ingest_get_stats(raw_in, &st);
+	}
+	CHECK(st.conns_timed_out > st2.conns_timed_out);
+	close(fd);
+}
+
+static void
+test_tcp_max_conns(void)
+{
+	struct ingest_stats st;
+	int fd[6], n = 0;
+	uint64_t before;
+
+	ingest_get_stats(raw_in, &st);
+	before = st.conns_refused;
+	/* max_conns is 4: some of six are refused (closed at once) */
+	for (int i = 0; i < 6; i++)
+		fd[i] = raw_dial(raw_port);
+	for (int i = 0; i < 6; i++) {
+		uint8_t h[8];
+
+		if (fd[i] >= 0 && read_all(fd[i], h, 8))
+			n++;
+	}
+	CHECKF(n == 4, "%d of 6 connections served, want 4", n);
+	ingest_get_stats(raw_in, &st);
+	CHECK(st.conns_refused == before + 2);
+	for (int i = 0; i < 6; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+}
+
+static struct registry *
+new_registry(void)
+{
+	char err[256], line[KEYS_PUB_LINE_MAX], text[512];
+	struct registry *r;
+
 	snprintf(text, sizeof(text), "# test\n%s\n",
 	         keys_format_public(good_id.pk, "good", line, sizeof(line)));
-	if ((reg = registry_parse("authorized", text, cmd_id.sk, err,
-	                          sizeof(err))) == NULL) {
+	if ((r = registry_parse("authorized", text, cmd_id.sk, err,
+	                        sizeof(err))) == NULL)
 		printf("FAIL setup: %s\n", err);
-		return 1;
-	}
-	if (env_peer_init(&good_peer, good_id.sk, cmd_id.pk) != 0 ||
-	    env_peer_init(&other_peer, other_id.sk, cmd_id.pk) != 0)
-		return 1;
+	return r;
+}
+
+/* The frame-level suite against one endpoint (nng's or ours). */
+static int
+run_suite(bool use_nng)
+{
+	char err[256], url[64];
+	struct ingest_params p;
+
+	printf("# %s endpoint\n", use_nng ? "nng" : "epoll");
+	if ((reg = new_registry()) == NULL)
+		return -1;
 	memset(&p, 0, sizeof(p));
 	p.listen = "tcp://127.0.0.1:0";
 	p.contexts = 4;
 	p.window_ms = 60000;
 	p.reg = reg;
 	p.id = &cmd_id;
+	p.use_nng = use_nng;
 	if (ingest_start(&p, &in, err, sizeof(err)) != 0) {
 		printf("FAIL setup: %s\n", err);
-		return 1;
+		return -1;
 	}
 	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", ingest_port(in));
 	if (nng_req0_open(&req) != 0 ||
@@ -446,7 +900,7 @@ main(void)
 	    nng_socket_set_ms(req, NNG_OPT_SENDTIMEO, 3000) != 0 ||
 	    nng_dial(req, url, NULL, 0) != 0) {
 		printf("FAIL setup: cannot dial %s\n", url);
-		return 1;
+		return -1;
 	}
 
 	RUN(test_heartbeat_before_hello);
@@ -468,7 +922,84 @@ main(void)
 
 	nng_close(req);
 	ingest_stop(in);
+	in = NULL;
 	registry_free(reg);
+	reg = NULL;
+	return 0;
+}
+
+static int
+run_raw(void)
+{
+	char err[256];
+	struct ingest_params p;
+	struct proto_msg m, r;
+
+	printf("# epoll endpoint, raw sockets\n");
+	if ((reg = new_registry()) == NULL)
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.listen = "tcp://127.0.0.1:0";
+	p.contexts = 2;
+	p.window_ms = 60000;
+	p.reg = reg;
+	p.id = &cmd_id;
+	p.handshake_ms = 500;
+	p.idle_ms = 1500;
+	p.max_conns = 4;
+	if (ingest_start(&p, &raw_in, err, sizeof(err)) != 0) {
+		printf("FAIL setup: %s\n", err);
+		return -1;
+	}
+	raw_port = ingest_port(raw_in);
+	/* say hello once so heartbeats are answered OK */
+	{
+		struct env_req_ctx ctx;
+		uint32_t id = 0x80000001u;
+		static uint8_t msg[ENV_MAX_FRAME + 64];
+		size_t len;
+		int fd = raw_open();
+
+		hello_msg(&m, "good");
+		len = seal_msg(&good_peer, good_id.pk, &m, ++counter,
+		               clock_wall_ms(), &ctx);
+		if (fd < 0 || !write_all(fd, sp_req, 8) ||
+		    !write_all(fd, msg, sp_msg(msg, &id, 1, frame, len)) ||
+		    raw_reply(fd, &id, 1, &ctx, &r) != 0) {
+			printf("FAIL setup: raw hello\n");
+			return -1;
+		}
+		close(fd);
+	}
+	RUN(test_tcp_not_sp);
+	RUN(test_tcp_wrong_protocol);
+	RUN(test_tcp_huge_length);
+	RUN(test_tcp_no_request_id);
+	RUN(test_tcp_hops_and_partial);
+	RUN(test_tcp_too_many_hops);
+	RUN(test_tcp_pipelined);
+	RUN(test_tcp_handshake_timeout);
+	RUN(test_tcp_backpressure);
+	RUN(test_tcp_max_conns);
+	ingest_stop(raw_in);
+	registry_free(reg);
+	reg = NULL;
+	return 0;
+}
+
+int
+main(void)
+{
+	/* drop logs go to stderr; keep them for reading a failure */
+	log_init("ingest_test", 1, 0);
+	if (keys_init() != 0 || keys_generate(&cmd_id) != 0 ||
+	    keys_generate(&good_id) != 0 || keys_generate(&other_id) != 0)
+		return 1;
+	if (env_peer_init(&good_peer, good_id.sk, cmd_id.pk) != 0 ||
+	    env_peer_init(&other_peer, other_id.sk, cmd_id.pk) != 0)
+		return 1;
+	if (run_suite(false) != 0 || run_suite(true) != 0 || run_raw() != 0)
+		return 1;
 	env_peer_wipe(&good_peer);
 	env_peer_wipe(&other_peer);
 	keys_wipe(&cmd_id);
