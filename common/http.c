@@ -26,6 +26,7 @@ http_init(void)
 void
 http_thread_cleanup(void)
 {
+	http_lite_thread_cleanup();
 	http_curl_thread_cleanup();
 }
 

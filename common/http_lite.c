@@ -1,7 +1,11 @@
 /*
- * http_lite.c: plain HTTP/1.1 over TCP or a unix socket, one request per
- * connection ("Connection: close"): on loopback a fresh connection costs
- * microseconds, and no connection state survives a request to go stale.
+ * http_lite.c: plain HTTP/1.1 over TCP or a unix socket.  Each thread
+ * keeps a few idle keep-alive connections: a probe every second reuses its
+ * connection to the node, since on loopback the kernel's work for a new
+ * connection (both ends of it, billed to the caller) is most of a probe's
+ * cost.  A reused connection that the server closed meanwhile is noticed
+ * before the request (readable while idle) or by an answer of nothing at
+ * all, and the request is then sent once more on a fresh connection.
  * Non-blocking sockets and poll against one monotonic deadline bound the
  * whole exchange; only name resolution (getaddrinfo) can block past it,
  * and a numeric address never resolves.
@@ -14,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +33,121 @@
 
 #define LITE_DEFAULT_TIMEOUT_MS 5000
 #define LITE_RETRY_AFTER_MAX    (24L * 3600)
-#define LITE_HEADER_MAX         1024 /* one extra header line */
+#define LITE_HEADER_MAX         1024  /* one extra header line */
+#define LITE_POOL               4     /* idle connections kept per thread */
+#define LITE_IDLE_MAX_MS        30000 /* older idle connections are closed */
+
+/* ---- idle connections, per thread ---- */
+
+struct lite_conn {
+	int fd; /* -1: free slot */
+	uint64_t used_ms;
+	char key[320]; /* "unix:PATH" or "tcp:HOST:PORT" */
+};
+
+struct lite_pool {
+	struct lite_conn c[LITE_POOL];
+};
+
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static pthread_key_t pool_key;
+static bool pool_key_ok;
+
+static void
+pool_free(void *arg)
+{
+	struct lite_pool *p = arg;
+
+	for (size_t i = 0; p && i < LITE_POOL; i++)
+		if (p->c[i].fd >= 0)
+			close(p->c[i].fd);
+	free(p);
+}
+
+static void
+pool_init_once(void)
+{
+	pool_key_ok = pthread_key_create(&pool_key, pool_free) == 0;
+}
+
+static struct lite_pool *
+pool_get(bool create)
+{
+	struct lite_pool *p;
+
+	pthread_once(&pool_once, pool_init_once);
+	if (!pool_key_ok)
+		return NULL;
+	if ((p = pthread_getspecific(pool_key)) != NULL || !create)
+		return p;
+	if ((p = malloc(sizeof(*p))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < LITE_POOL; i++)
+		p->c[i].fd = -1;
+	if (pthread_setspecific(pool_key, p) != 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* An idle connection for key that is still usable, or -1. */
+static int
+pool_take(const char *key, uint64_t now)
+{
+	struct lite_pool *p = pool_get(false);
+
+	for (size_t i = 0; p && i < LITE_POOL; i++) {
+		struct lite_conn *c = &p->c[i];
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		int fd = c->fd;
+
+		if (fd < 0 || strcmp(c->key, key) != 0)
+			continue;
+		c->fd = -1;
+		/* Readable while idle: closed by the server (or junk). */
+		if (now - c->used_ms > LITE_IDLE_MAX_MS ||
+		    poll(&pfd, 1, 0) != 0) {
+			close(fd);
+			continue;
+		}
+		return fd;
+	}
+	return -1;
+}
+
+/* Keep fd for the next request to key; the oldest idle one makes room. */
+static void
+pool_put(const char *key, int fd, uint64_t now)
+{
+	struct lite_pool *p = pool_get(true);
+	struct lite_conn *slot = NULL;
+
+	for (size_t i = 0; p && i < LITE_POOL; i++)
+		if (slot == NULL || p->c[i].fd < 0 ||
+		    (slot->fd >= 0 && p->c[i].used_ms < slot->used_ms))
+			slot = &p->c[i];
+	if (slot == NULL) {
+		close(fd);
+		return;
+	}
+	if (slot->fd >= 0)
+		close(slot->fd);
+	slot->fd = fd;
+	slot->used_ms = now;
+	util_strlcpy(slot->key, key, sizeof(slot->key));
+}
+
+void
+http_lite_thread_cleanup(void)
+{
+	struct lite_pool *p = pool_get(false);
+
+	if (p == NULL)
+		return;
+	pthread_setspecific(pool_key, NULL);
+	pool_free(p);
+}
 
 /* ---- URL ---- */
 
@@ -268,7 +387,6 @@ build_request(const struct http_req *req, const struct http_lite_url *u,
 		sb_str(b, "User-Agent: sextant\r\n");
 	if (!caller_sets(hx, "Accept"))
 		sb_str(b, "Accept: */*\r\n");
-	sb_str(b, "Connection: close\r\n");
 	if ((req->user || u->has_user) && !caller_sets(hx, "Authorization")) {
 		struct sbuf cred = {0};
 
@@ -449,20 +567,24 @@ send_all(int fd, const char *p, size_t n, uint64_t deadline)
 	return 0;
 }
 
-/* Read and parse until the response is complete: 1, or -errno. */
+/* Read and parse until the response is complete: 1, or -errno.  *reuse:
+ * the connection is left clean for another request. */
 static int
-recv_response(int fd, struct http_parse *ps, uint64_t deadline)
+recv_response(int fd, struct http_parse *ps, uint64_t deadline, bool *reuse)
 {
 	char buf[8192];
 	size_t used;
 
+	*reuse = false;
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		int r;
 
 		if (n > 0) {
-			if ((r = http_parse_feed(ps, buf, (size_t)n, &used)) !=
-			    0)
+			r = http_parse_feed(ps, buf, (size_t)n, &used);
+			if (r == 1)
+				*reuse = ps->keep_open && used == (size_t)n;
+			if (r != 0)
 				return r;
 			continue;
 		}
@@ -541,7 +663,9 @@ http_lite_do(const struct http_req *req, struct http_resp *resp, char *err,
 	    req->timeout_ms ? req->timeout_ms : LITE_DEFAULT_TIMEOUT_MS;
 	uint64_t deadline = clock_mono_ms() + tmo;
 	const char *method = req->method ? req->method : "GET";
-	int fd = -1, r, sr;
+	char key[320];
+	int fd = -1, r, sr, attempt;
+	bool reuse = false;
 
 	if ((r = http_lite_parse_url(req->url, &u)) != 0) {
 		if (r == -EINVAL)
@@ -556,19 +680,45 @@ http_lite_do(const struct http_req *req, struct http_resp *resp, char *err,
 		return r;
 	}
 	explicit_bzero(u.password, sizeof(u.password));
-	r = req->unix_socket ? open_unix(req->unix_socket, deadline, &fd)
-	                     : open_tcp(&u, deadline, &fd);
-	if (r != 0) {
-		sb_free(&rq);
-		return conn_error(r, req, tmo, err, errlen);
-	}
-	sr = send_all(fd, rq.p, rq.len, deadline);
-	sb_free(&rq);
+	if ((size_t)snprintf(key, sizeof(key), "%s:%s%s%s",
+	                     req->unix_socket ? "unix" : "tcp",
+	                     req->unix_socket ? req->unix_socket : u.host,
+	                     req->unix_socket ? "" : ":",
+	                     req->unix_socket ? "" : u.port) >= sizeof(key))
+		key[0] = '\0'; /* too long to keep: never pooled */
 	http_parse_init(&ps, req->max_body, strcmp(method, "HEAD") == 0);
-	/* A server may answer (413, say) and close before reading it all:
-	 * its answer counts more than our failed send. */
-	r = sr == -ETIMEDOUT ? sr : recv_response(fd, &ps, deadline);
-	close(fd);
+	for (attempt = 0;; attempt++) {
+		bool reused = false;
+
+		if (attempt == 0 && key[0] != '\0' &&
+		    (fd = pool_take(key, clock_mono_ms())) >= 0)
+			reused = true;
+		else if ((r = req->unix_socket
+		                  ? open_unix(req->unix_socket, deadline, &fd)
+		                  : open_tcp(&u, deadline, &fd)) != 0) {
+			sb_free(&rq);
+			http_parse_free(&ps);
+			return conn_error(r, req, tmo, err, errlen);
+		}
+		sr = send_all(fd, rq.p, rq.len, deadline);
+		/* A server may answer (413, say) and close before reading it
+		 * all: its answer counts more than our failed send. */
+		r = sr == -ETIMEDOUT ? sr
+		                     : recv_response(fd, &ps, deadline, &reuse);
+		/* Nothing at all on a reused connection: the server closed
+		 * it as we sent.  Once more on a new one. */
+		if (reused && ps.seen == 0 && r != -ETIMEDOUT && r != 1) {
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		break;
+	}
+	sb_free(&rq);
+	if (r == 1 && reuse && key[0] != '\0')
+		pool_put(key, fd, clock_mono_ms());
+	else
+		close(fd);
 	if (r != 1) {
 		if (sr != 0 && sr != -ETIMEDOUT && r == -ECONNRESET)
 			r = sr;

@@ -1,8 +1,9 @@
 /*
  * http_lite.h: the built-in HTTP/1.1 client behind http_do for plain
  * http:// URLs and unix sockets, so a pilot never loads libcurl and the
- * thirty libraries it drags in.  One request per connection; the whole
- * exchange, connect included, is bounded by a monotonic deadline.
+ * thirty libraries it drags in.  Keep-alive connections are kept per
+ * thread; the whole exchange, connect included, is bounded by a monotonic
+ * deadline.
  */
 #ifndef SEXTANT_HTTP_LITE_H
 #define SEXTANT_HTTP_LITE_H
@@ -37,5 +38,8 @@ int http_lite_parse_url(const char *url, struct http_lite_url *u);
  */
 int http_lite_do(const struct http_req *req, struct http_resp *resp, char *err,
                  size_t errlen);
+
+/* Close this thread's idle connections (they also go when it exits). */
+void http_lite_thread_cleanup(void);
 
 #endif

@@ -2,9 +2,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+
+#include "common/util.h"
+
+/* The kernel refreshes the load average every 5 s and disk and memory use
+ * move slowly: reading them at every 1 s check would cost the pilot more
+ * (three syscall round trips and /proc's text rendering) than it tells. */
+#define HOSTINFO_REFRESH_MS 5000
 
 /* A "Key:   12345 kB" line's number; -1 if key is not there. */
 static int
@@ -121,8 +129,8 @@ read_small(const char *path, char *buf, size_t cap)
 	return n;
 }
 
-void
-hostinfo_read(const char *disk_path, struct hostinfo *h)
+static void
+hostinfo_read_now(const char *disk_path, struct hostinfo *h)
 {
 	char buf[4096];
 	ssize_t n;
@@ -137,4 +145,27 @@ hostinfo_read(const char *disk_path, struct hostinfo *h)
 	if ((n = read_small("/proc/loadavg", buf, sizeof(buf))) > 0 &&
 	    hostinfo_parse_loadavg(buf, (size_t)n, &h->load1_x100) == 0)
 		h->load_known = true;
+}
+
+void
+hostinfo_read(const char *disk_path, struct hostinfo *h)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct hostinfo last;
+	static char last_path[256];
+	static uint64_t last_ms;
+	static bool have;
+	const char *path = disk_path ? disk_path : "";
+	uint64_t now = clock_mono_ms();
+
+	pthread_mutex_lock(&mu);
+	if (!have || now - last_ms >= HOSTINFO_REFRESH_MS ||
+	    strncmp(path, last_path, sizeof(last_path)) != 0) {
+		hostinfo_read_now(disk_path, &last);
+		util_strlcpy(last_path, path, sizeof(last_path));
+		last_ms = now;
+		have = true;
+	}
+	*h = last;
+	pthread_mutex_unlock(&mu);
 }

@@ -692,6 +692,112 @@ test_hung_servers(void)
 	}
 }
 
+/* ---- keep-alive ---- */
+
+struct ka_server {
+	int lfd, port, mode; /* 0 keep, 1 close after each, 2 drop 2nd */
+	int accepts, answered;
+	volatile bool stop;
+	pthread_t t;
+};
+
+static void *
+ka_thread(void *arg)
+{
+	struct ka_server *k = arg;
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	                         "\r\nok";
+
+	while (!k->stop) {
+		struct pollfd p = {.fd = k->lfd, .events = POLLIN};
+		char buf[4096];
+		size_t len = 0;
+		int fd, served = 0;
+
+		if (poll(&p, 1, 50) <= 0 ||
+		    (fd = accept(k->lfd, NULL, NULL)) < 0)
+			continue;
+		k->accepts++;
+		for (;;) {
+			char *e;
+			ssize_t n =
+			    recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			buf[len] = '\0';
+			if ((e = strstr(buf, "\r\n\r\n")) == NULL)
+				continue;
+			len -= (size_t)(e + 4 - buf);
+			memmove(buf, e + 4, len);
+			if (k->mode == 2 && served == 1)
+				break; /* read it, then hang up unanswered */
+			send_all(fd, ok, sizeof(ok) - 1);
+			k->answered++;
+			served++;
+			if (k->mode == 1) {
+				poll(NULL, 0, 20);
+				break;
+			}
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static void
+test_keep_alive(void)
+{
+	int mode;
+
+	for (mode = 0; mode <= 2; mode++) {
+		struct ka_server k = {.mode = mode};
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		socklen_t sl = sizeof(sin);
+		char url[64];
+		int i;
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		k.lfd = socket(AF_INET, SOCK_STREAM, 0);
+		if (k.lfd < 0 ||
+		    bind(k.lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+		    getsockname(k.lfd, (struct sockaddr *)&sin, &sl) != 0 ||
+		    listen(k.lfd, 4) != 0 ||
+		    pthread_create(&k.t, NULL, ka_thread, &k) != 0) {
+			CHECK(0);
+			return;
+		}
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/",
+		         ntohs(sin.sin_port));
+		for (i = 0; i < 3; i++) {
+			struct http_req req = {.url = url, .timeout_ms = 2000};
+			struct http_resp resp;
+			char err[128];
+			int rc = http_do(&req, &resp, err, sizeof(err));
+
+			CHECKF(rc == 0 && resp.status == 200 &&
+			           strcmp(resp.body, "ok") == 0,
+			       "mode %d request %d: rc %d (%s)", mode, i, rc,
+			       err);
+			http_resp_free(&resp);
+			if (mode == 1)
+				poll(NULL, 0, 60); /* the server's FIN lands */
+		}
+		http_thread_cleanup(); /* closes the idle connection */
+		k.stop = true;
+		pthread_join(k.t, NULL);
+		close(k.lfd);
+		/* keep: one connection for all; closed: one each; the
+		 * second request on each connection dropped unanswered:
+		 * retried on a new one (A: 1st, 2nd dropped; B: 2nd, 3rd
+		 * dropped; C: 3rd). */
+		CHECKF(k.accepts == (mode == 0 ? 1 : 3),
+		       "mode %d: %d connections", mode, k.accepts);
+		CHECK_EQ_INT(k.answered, 3);
+	}
+}
+
 static void
 test_connect_bounded(void)
 {
@@ -766,6 +872,7 @@ main(void)
 	RUN(test_unix_chunked);
 	RUN(test_hostile_servers);
 	RUN(test_hung_servers);
+	RUN(test_keep_alive);
 	RUN(test_connect_bounded);
 	RUN(test_https_through_libcurl);
 	return TEST_END();
