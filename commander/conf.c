@@ -679,18 +679,17 @@ finish_ha(struct commander_conf *c, char *err, size_t errlen)
 	for (size_t i = 0; i < c->ngroups; i++) {
 		const struct commander_group *g = c->groups[i];
 
-		if (g->ttl_ms <= h->ttl_ms + h->margin_ms +
-		                     c->commander.interval_ms)
-			FINISH_FAIL("[group %s] ttl: not longer than [ha] ttl "
-			            "+ margin + [commander] interval "
-			            "(%llums): the primary would stop signing "
-			            "in every takeover '%llums'",
-			            g->name,
-			            (unsigned long long)(h->ttl_ms +
-			                                 h->margin_ms +
-			                                 c->commander
-			                                     .interval_ms),
-			            (unsigned long long)g->ttl_ms);
+		if (g->ttl_ms <=
+		    h->ttl_ms + h->margin_ms + c->commander.interval_ms)
+			FINISH_FAIL(
+			    "[group %s] ttl: not longer than [ha] ttl "
+			    "+ margin + [commander] interval "
+			    "(%llums): the primary would stop signing "
+			    "in every takeover '%llums'",
+			    g->name,
+			    (unsigned long long)(h->ttl_ms + h->margin_ms +
+			                         c->commander.interval_ms),
+			    (unsigned long long)g->ttl_ms);
 	}
 	return 0;
 fail:

@@ -282,8 +282,8 @@ on_heartbeat(void *arg, struct registry_pilot *p,
 	gnow = clock_mono_ms();
 	if (c->groups != NULL && reply->ncmds < PROTO_MAX_CMDS &&
 	    leads(c, gnow) &&
-	    groups_heartbeat(c->groups, p->name, hb, &fr, gnow,
-	                     clock_wall_ms(), &cmd, &evs)) {
+	    groups_heartbeat(c->groups, p->name, hb, &fr, gnow, clock_wall_ms(),
+	                     &cmd, &evs)) {
 		reply->cmds[reply->ncmds++] = cmd;
 		log_debug("lease to %s: %s group %s epoch %" PRIu64, p->name,
 		          proto_verb_str(cmd.verb), cmd.group, cmd.epoch);
@@ -456,8 +456,10 @@ ha_record(struct core *c, const char *name, struct groups_record *rec,
 	*have = false;
 	if (ha_get_record(c->ha, name, val, sizeof(val), &found, msg,
 	                  sizeof(msg)) != 0) {
-		snprintf(err, errlen, "group %s: cannot read the lease record "
-		         "from etcd: %s", name, msg);
+		snprintf(err, errlen,
+		         "group %s: cannot read the lease record "
+		         "from etcd: %s",
+		         name, msg);
 		return -1;
 	}
 	if (found) {
@@ -687,11 +689,9 @@ api_ha(const struct api_request *req, struct api_response *resp)
 	cJSON_AddStringToObject(o, "id", ha_id(c->ha));
 	cJSON_AddStringToObject(o, "role", ha_role_str(v.role));
 	cJSON_AddStringToObject(o, "leader", v.leader);
-	cJSON_AddBoolToObject(o, "serving",
-	                      atomic_load(&c->serving_term) != 0);
+	cJSON_AddBoolToObject(o, "serving", atomic_load(&c->serving_term) != 0);
 	cJSON_AddNumberToObject(o, "term", (double)v.term);
-	cJSON_AddNumberToObject(o, "deadline_in_ms",
-	                        (double)v.deadline_in_ms);
+	cJSON_AddNumberToObject(o, "deadline_in_ms", (double)v.deadline_in_ms);
 	api_reply_json(resp, 200, o);
 }
 
@@ -717,7 +717,8 @@ core_start(struct commander_conf *cfg, const char *version, struct core **out,
 		goto fail;
 	if (cfg->ha.nendpoints > 0) {
 		if (http_init() != 0) {
-			snprintf(err, errlen, "[ha]: cannot initialise libcurl");
+			snprintf(err, errlen,
+			         "[ha]: cannot initialise libcurl");
 			goto fail;
 		}
 		if (ha_start(&cfg->ha, &c->ha, err, errlen) != 0)
@@ -822,8 +823,7 @@ tick_groups(struct core *c, uint64_t now, uint64_t wall)
 		else if (c->ha != NULL)
 			/* fenced by our leader key: a deposed leader's write
 			 * fails here, and so does its grant */
-			rc = ha_put_record(c->ha,
-			                   atomic_load(&c->serving_term),
+			rc = ha_put_record(c->ha, atomic_load(&c->serving_term),
 			                   p->group, val, e, sizeof(e));
 		else if ((rc = store_kv_put(c->store, key, val)) != 0)
 			store_errmsg(c->store, e, sizeof(e));

@@ -809,8 +809,9 @@ finish_commander(struct pilot_conf *c, char *err, size_t errlen)
 		size_t n = strcspn(u, " ");
 
 		if (!url_scheme_ok(u))
-			FINISH_FAIL("[commander] url: not tcp://HOST:PORT '%.*s'",
-			            (int)n, u);
+			FINISH_FAIL(
+			    "[commander] url: not tcp://HOST:PORT '%.*s'",
+			    (int)n, u);
 		u += n;
 		u += *u == ' ';
 	}

@@ -44,8 +44,8 @@ struct pilot_conf_commander {
 	/* "" = standalone; one URL, or the HA commanders' URLs separated by
 	 * single spaces, in the order of the url lines */
 	char url[PILOT_MAX_COMMANDERS * PILOT_URL_MAX];
-	char key[PATH_MAX];      /* public key line, or a .pub path */
-	uint64_t timeout_ms;     /* send and receive, each */
+	char key[PATH_MAX];  /* public key line, or a .pub path */
+	uint64_t timeout_ms; /* send and receive, each */
 	uint64_t reconnect_min_ms;
 	uint64_t reconnect_max_ms;
 };

@@ -188,6 +188,72 @@ test_errors(void)
 	commander_conf_free(NULL);
 }
 
+/* [ha]: off without endpoints; validated with the file and line. */
+static void
+test_ha(void)
+{
+	static const struct bad rows[] = {
+	    {"[ha]\nendpoint = 127.0.0.1:2379\n",
+	     "c.ini:6: endpoint: not an http://HOST:PORT etcd URL "
+	     "'127.0.0.1:2379'"},
+	    {"[ha]\nendpoint = http://a:1\nendpoint = http://a:2\n"
+	     "endpoint = http://a:3\nendpoint = http://a:4\n"
+	     "endpoint = http://a:5\nendpoint = http://a:6\n"
+	     "endpoint = http://a:7\nendpoint = http://a:8\n"
+	     "endpoint = http://a:9\n",
+	     "c.ini:14: endpoint: at most 8 endpoints 'http://a:9'"},
+	    {"[ha]\nendpoint = http://127.0.0.1:2379\n",
+	     "[ha] id: required with endpoint"},
+	    {"[ha]\nendpoint = http://127.0.0.1:2379\nid = a b\n",
+	     "[ha] id: letters, digits"},
+	    {"[ha]\nendpoint = http://127.0.0.1:2379\nid = c1\n"
+	     "prefix = sextant\n",
+	     "[ha] prefix: starts with '/'"},
+	    {"[ha]\nendpoint = http://127.0.0.1:2379\nid = c1\n"
+	     "ttl = 2500ms\n",
+	     "[ha] ttl: etcd leases are whole seconds '2500ms'"},
+	    {"[ha]\nttl = 1s\n", "c.ini:6: ttl: out of range"},
+	    {"[ha]\nendpoint = http://127.0.0.1:2379\nid = c1\n"
+	     "ttl = 3s\nmargin = 1500ms\n",
+	     "[ha] margin: more than a third of ttl"},
+	    {"[ha]\nendpoint = http://127.0.0.1:2379\nid = c1\n"
+	     "ttl = 3s\nmargin = 500ms\ntimeout = 2s\n",
+	     "[ha] timeout: more than a third of ttl"},
+	    /* the holder's lease must outlast a takeover */
+	    {"[ha]\nendpoint = http://127.0.0.1:2379\nid = c1\nttl = 9s\n"
+	     "[node a]\ngroup = g\n[group g]\nttl = 10s\n",
+	     "[group g] ttl: not longer than [ha] ttl + margin + "
+	     "[commander] interval (11000ms)"},
+	};
+	struct commander_conf *c;
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		err[0] = '\0';
+		c = load(rows[i].extra, authpath, err, sizeof(err));
+		CHECKF(c == NULL && strstr(err, rows[i].want) != NULL &&
+		           strncmp(err, "c.ini", 5) == 0,
+		       "row %zu: got '%s'", i, err);
+		commander_conf_free(c);
+	}
+	c = load("", authpath, err, sizeof(err));
+	CHECKF(c != NULL && c->ha.nendpoints == 0, "%s", err);
+	commander_conf_free(c);
+	c = load("[ha]\nendpoint = http://127.0.0.1:2379/\n"
+	         "endpoint = http://127.0.0.2:2379\nid = c-1\n"
+	         "[node a]\ngroup = g\n[group g]\n",
+	         authpath, err, sizeof(err));
+	CHECKF(c != NULL, "%s", err);
+	if (c != NULL) {
+		CHECK(c->ha.nendpoints == 2);
+		CHECK_EQ_STR(c->ha.endpoints[1], "http://127.0.0.2:2379");
+		CHECK_EQ_STR(c->ha.prefix, "/sextant");
+		CHECK(c->ha.ttl_ms == 5000 && c->ha.margin_ms == 1000 &&
+		      c->ha.timeout_ms == 1000);
+	}
+	commander_conf_free(c);
+}
+
 static void
 test_dump_hides_tokens(void)
 {
@@ -223,6 +289,7 @@ main(void)
 	RUN(test_inventory);
 	RUN(test_errors);
 	RUN(test_dump_hides_tokens);
+	RUN(test_ha);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	rc = system(cmd);
 	(void)rc;

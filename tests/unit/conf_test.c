@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include "common/conf.h"
+#include "common/keys.h"
+#include "pilot/conf.h"
 #include "tests/test.h"
 
 struct node {
@@ -283,6 +285,92 @@ test_dump_roundtrip(void)
 	(void)d;
 }
 
+/*
+ * The pilot's [commander] url, repeated for HA commanders: kept as one
+ * space-separated list in order, dumped back as repeated lines, every
+ * element checked with the file and line.
+ */
+static void
+test_pilot_commander_urls(void)
+{
+	char dir[] = "/tmp/sextant-conf-test.XXXXXX", text[2048], err[512];
+	char pkey[300], ckey[300], *buf = NULL;
+	struct keys_identity id;
+	struct pilot_conf *c;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(pkey, sizeof(pkey), "%s/pilot.key", dir);
+	snprintf(ckey, sizeof(ckey), "%s/commander.key", dir);
+	CHECK(keys_init() == 0 && keys_generate(&id) == 0 &&
+	      keys_write(pkey, &id, "p") == 0 && keys_generate(&id) == 0 &&
+	      keys_write(ckey, &id, "c") == 0);
+	keys_wipe(&id);
+#define PILOT_HEAD                                                             \
+	"[pilot]\nname = n1\nnetwork = net-1\nstate_dir = %s\nkey = %s\n"      \
+	"[node]\nrpc_url = http://127.0.0.1:26657\n[commander]\n"              \
+	"key = %s.pub\n"
+	snprintf(text, sizeof(text),
+	         PILOT_HEAD "url = tcp://127.0.0.1:7400\n"
+	                    "url = tcp://127.0.0.1:7401\n",
+	         dir, pkey, ckey);
+	c = pilot_conf_load_string("p.ini", text, err, sizeof(err));
+	CHECKF(c != NULL, "%s", err);
+	if (c != NULL) {
+		CHECK(c->has_commander);
+		CHECK_EQ_STR(c->commander.url,
+		             "tcp://127.0.0.1:7400 tcp://127.0.0.1:7401");
+		f = open_memstream(&buf, &len);
+		pilot_conf_dump(c, f);
+		fclose(f);
+		CHECK(strstr(buf, "url = tcp://127.0.0.1:7400\nurl = "
+		                  "tcp://127.0.0.1:7401\n") != NULL);
+		free(buf);
+		pilot_conf_free(c);
+	}
+	/* one URL still works as before */
+	snprintf(text, sizeof(text), PILOT_HEAD "url = tcp://127.0.0.1:7400\n",
+	         dir, pkey, ckey);
+	c = pilot_conf_load_string("p.ini", text, err, sizeof(err));
+	CHECKF(c != NULL &&
+	           strcmp(c->commander.url, "tcp://127.0.0.1:7400") == 0,
+	       "%s", err);
+	pilot_conf_free(c);
+	/* a bad second URL, named */
+	snprintf(text, sizeof(text),
+	         PILOT_HEAD "url = tcp://127.0.0.1:7400\nurl = http://x:1\n",
+	         dir, pkey, ckey);
+	c = pilot_conf_load_string("p.ini", text, err, sizeof(err));
+	CHECKF(c == NULL && strstr(err, "[commander] url: not tcp://HOST:PORT "
+	                                "'http://x:1'") != NULL,
+	       "got '%s'", err);
+	pilot_conf_free(c);
+	/* two on one line, and too many */
+	snprintf(text, sizeof(text), PILOT_HEAD "url = tcp://a:1 tcp://b:2\n",
+	         dir, pkey, ckey);
+	c = pilot_conf_load_string("p.ini", text, err, sizeof(err));
+	CHECKF(c == NULL &&
+	           strstr(err, "p.ini:10: url: one URL per line") != NULL,
+	       "got '%s'", err);
+	pilot_conf_free(c);
+	snprintf(text, sizeof(text),
+	         PILOT_HEAD
+	         "url = tcp://a:1\nurl = tcp://a:2\nurl = tcp://a:3\n"
+	         "url = tcp://a:4\nurl = tcp://a:5\n",
+	         dir, pkey, ckey);
+	c = pilot_conf_load_string("p.ini", text, err, sizeof(err));
+	CHECKF(c == NULL &&
+	           strstr(err, "p.ini:14: url: at most 4 commanders") != NULL,
+	       "got '%s'", err);
+	pilot_conf_free(c);
+#undef PILOT_HEAD
+	snprintf(text, sizeof(text), "rm -rf %s", dir);
+	rc = system(text);
+	(void)rc;
+}
+
 int
 main(void)
 {
@@ -292,5 +380,6 @@ main(void)
 	RUN(test_env_override);
 	RUN(test_hostile_lines);
 	RUN(test_dump_roundtrip);
+	RUN(test_pilot_commander_urls);
 	return TEST_END();
 }
