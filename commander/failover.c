@@ -124,7 +124,7 @@ revoke_cmd(const struct failover_group *g, uint64_t epoch, const char *why,
 /*
  * The ttl of a renewal for holder m.  While it is in trouble (or its
  * reports say its node is down) and another member could take over, the
- * lease it gets ends a fifth of a ttl after its failover deadline: if the
+ * lease it gets ends a tenth of a ttl after its failover deadline: if the
  * trouble lasts, the failover then waits for that end, not for a whole
  * ttl after it.  Nothing is lost: a holder still in trouble at the
  * deadline is failed over anyway, and one that recovers before it reports
@@ -141,7 +141,8 @@ renew_ttl(const struct failover_group *g, const struct failover_params *p,
 	if (since == 0 || !g->standby || g->mode != FO_MODE_LEASE)
 		return p->ttl_ms;
 	deadline = since + p->failover_after_ms;
-	ttl = (deadline > now_ms ? deadline - now_ms : 0) + p->ttl_ms / 5;
+	ttl = (deadline > now_ms ? deadline - now_ms : 0) +
+	      p->ttl_ms / FAILOVER_TROUBLE_SLACK_DIV;
 	if (ttl == 0)
 		ttl = 1;
 	return ttl < p->ttl_ms ? (uint32_t)ttl : p->ttl_ms;

@@ -59,6 +59,9 @@ struct failover_params {
  * failover is under way (groups_interval_hint): the grant and the revoke
  * ride on their replies. */
 #define FAILOVER_FAST_INTERVAL_MS 250
+/* A holder in trouble is renewed up to its failover deadline plus
+ * ttl / this (see failover_on_heartbeat). */
+#define FAILOVER_TROUBLE_SLACK_DIV 10
 
 /* What the commander knows of one node of the group, from the fleet. */
 struct failover_member {
@@ -143,7 +146,8 @@ uint64_t failover_lease_span(const struct failover_params *p);
  *
  * A holder in trouble (or suspect) while another member is eligible is
  * renewed only up to its failover deadline (trouble start +
- * failover_after) plus a fifth of the ttl: a lease it cannot use does not
+ * failover_after) plus ttl / FAILOVER_TROUBLE_SLACK_DIV: a lease it cannot
+ * use does not
  * hold the failover up for a whole ttl after the deadline.  A renewal
  * never moves the commander-side expiry back.  Its acknowledgement (a
  * demoted_epoch of ours) counts only while it reports not signing.

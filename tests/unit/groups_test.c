@@ -439,7 +439,7 @@ test_persist_failure(void)
 
 /* A holder whose node goes down while its pilot still reports: the
  * failover counts from its first report of a down node (not from the
- * fleet's debounce), its renewals stop at that deadline + ttl/5, and the
+ * fleet's debounce), its renewals stop at that deadline + ttl/10, and the
  * candidate and the holder are asked for fast heartbeats meanwhile. */
 static void
 test_node_down_failover(void)
@@ -471,10 +471,11 @@ test_node_down_failover(void)
 		if ((t - t_down) % 1000 == 0) {
 			if (beat(&w, "a", t, &down, &cmd) &&
 			    cmd.verb == VERB_LEASE_GRANT) {
-				/* never past the deadline + ttl/5 */
+				/* never past the deadline + ttl/10 */
 				CHECKF(t + cmd.ttl_ms <=
 				           t_down + P.failover_after_ms +
-				               P.ttl_ms / 5,
+				               P.ttl_ms /
+				                   FAILOVER_TROUBLE_SLACK_DIV,
 				       "renewed at +%llu for %u ms",
 				       (unsigned long long)(t - t_down),
 				       cmd.ttl_ms);
@@ -496,10 +497,11 @@ test_node_down_failover(void)
 	t -= 500;
 	/* the last full renewal (now) still bounds it from below; the
 	 * renewals after the first bad report add nothing past the
-	 * deadline + ttl/5 (+ margin and drift), where it was deadline + a
+	 * deadline + ttl/10 (+ margin and drift), where it was deadline + a
 	 * full span before */
 	CHECK(t >= now + failover_lease_span(&P));
-	CHECKF(t <= t_down + P.failover_after_ms + P.ttl_ms / 5 + P.margin_ms +
+	CHECKF(t <= t_down + P.failover_after_ms +
+	                P.ttl_ms / FAILOVER_TROUBLE_SLACK_DIV + P.margin_ms +
 	                10 + 500,
 	       "new epoch at +%llu", (unsigned long long)(t - t_down));
 	CHECK_EQ_INT(n, 1);
