@@ -10,10 +10,13 @@
 # signing: the journal shows no gap as long as the lease ttl and
 # journal_check finds no double sign.  The killed commander comes back as
 # the standby; the API, the metrics (sextant_ha_leader) and the events
-# say who leads.
+# say who leads.  Then the new leader is cut off from etcd (a relay that
+# blackholes) while pilots still reach it: it stops leading before the
+# standby may start, and the primary still keeps signing in epoch 1.
+# Last, a leader stopped gracefully hands over at once (lease revoked).
 . tests/lib.sh
 
-for p in sextant sextant-commander sextant-pilot simnode journal_check; do
+for p in sextant sextant-commander sextant-pilot simnode journal_check relay; do
 	[ -x "$B/$p" ] || { fail "built_$p"; finish; }
 done
 if ! command -v etcd >/dev/null 2>&1; then
@@ -42,9 +45,11 @@ port() {
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
 TTL_MS=8000 # the group's lease
-HA_TTL=2s   # the commanders' etcd lease
+HA_TTL=3s   # the commanders' etcd lease
 EPORT=$(port)
 EPEER=$(port)
+RPORT=$(port) # c2 reaches etcd through a relay that can cut it off
+RCTL=$(port)
 ETCD=http://127.0.0.1:$EPORT
 PREFIX=/sextant-test-$$
 VALADDR=A1B2C3D4E5F60718293A4B5C6D7E8F9012345678
@@ -60,6 +65,10 @@ spawn etcd etcd --name t1 --data-dir "$T/etcd" \
 etcd_ok() { curl -sf -m 1 "$ETCD/health" | grep -q '"health":"true"'; }
 wait_for 20 etcd_ok || { fail etcd_starts "$(tail -n 5 "$T/etcd.log")"; finish; }
 pass etcd_starts
+spawn relay "$B/relay" --listen "127.0.0.1:$RPORT" --to "127.0.0.1:$EPORT" \
+	--control "127.0.0.1:$RCTL"
+relay() { curl -sf -m 2 "http://127.0.0.1:$RCTL/$1" >/dev/null; }
+wait_for 10 relay state || { fail relay_starts; finish; }
 # what etcd holds under KEY (decoded), or nothing
 etcd_get() {
 	_k=$(printf '%s' "$1" | base64 -w0)
@@ -81,6 +90,7 @@ commander_conf() {
 	_c=$1
 	_cp=$(port)
 	_ap=$(port)
+	_ep=$2
 	eval "CPORT_$_c=$_cp APORT_$_c=$_ap"
 	cat >"$T/$_c.ini" <<EOF
 [commander]
@@ -94,11 +104,11 @@ interval = 1s
 listen = http://127.0.0.1:$_ap
 
 [ha]
-endpoint = $ETCD
+endpoint = $_ep
 prefix = $PREFIX
 id = $_c
 ttl = $HA_TTL
-margin = 500ms
+margin = 1s
 timeout = 500ms
 
 [node val1]
@@ -126,8 +136,8 @@ EOF
 		fail "${_c}_config" "$(cat "$T/$_c.check")"
 	fi
 }
-commander_conf c1
-commander_conf c2
+commander_conf c1 "$ETCD"
+commander_conf c2 "http://127.0.0.1:$RPORT"
 
 # validator NAME: its directories, secret key, sign state and pilot.ini
 validator() {
@@ -308,6 +318,7 @@ check journal_check_no_double_sign [ "$JRC" = 0 ]
 
 # 3. the old leader comes back: it stands by
 spawn c1b "$B/sextant-commander" -d -f "$T/c1.ini"
+eval "PID_c1=$LASTPID"
 if wait_for 20 stands_by c1 c2; then
 	pass old_leader_stands_by
 else
@@ -320,6 +331,52 @@ curl -s -m 2 "$(api c2)/api/v1/events?type=commander&limit=100" >"$T/ev2.json"
 check event_says_c2_leads sh -c "jq -e '[.events[] | select(.details.ha_id == \"c2\" and
 	.details.ha_role == \"leader\")] | length == 1' '$T/ev2.json' >/dev/null"
 check still_held_after_restore held_by c2 val1 1
-check no_double_sign_ever sh -c "'$B/journal_check' '$T/journal' >/dev/null 2>&1"
+
+# event_ms ID ROLE: wall time of ID's last leadership event with ROLE
+event_ms() {
+	curl -s -m 2 "$(api "$1")/api/v1/events?type=commander&limit=100" |
+		jq -r --arg r "$2" '[.events[] | select(.details.ha_role == $r)] |
+			max_by(.id) | .time_ms // empty'
+}
+
+# 4. the leader (c2) loses etcd but not its pilots: it must stop acting
+# before etcd lets c1 win, and c1 renews the same primary
+relay blackhole
+t_cut=$(ms_now)
+check cut_leader_steps_down wait_for 10 sh -c "! ss -Htln '( sport = :$CPORT_c2 )' | grep -q ."
+if wait_for 20 leads c1; then
+	pass standby_takes_over_from_cut_leader
+else
+	fail standby_takes_over_from_cut_leader "$(ha c1)"
+fi
+t_lead=$(ms_now)
+echo "  partition: c1 leads $((t_lead - t_cut)) ms after the cut"
+down=$(event_ms c2 standby)
+up=$(event_ms c1 leader)
+echo "  c2 stopped leading at $down, c1 started at $up"
+check cut_leader_stopped_before_new_one_started sh -c \
+	"[ -n '$down' ] && [ -n '$up' ] && [ '$down' -lt '$up' ]"
+check same_epoch_after_partition wait_for 20 held_by c1 val1 1
+check primary_signs_after_partition wait_for 30 signed_since val1 $((t_cut + TTL_MS))
+relay pass
+check healed_leader_stands_by wait_for 20 stands_by c2 c1
+
+# 5. a leader stopped gracefully revokes its lease: c2 takes over at once
+eval "kill -TERM \$PID_c1"
+t_stop=$(ms_now)
+check graceful_handover wait_for 10 leads c2
+t_lead=$(ms_now)
+echo "  graceful stop: c2 leads $((t_lead - t_stop)) ms after SIGTERM to c1"
+check graceful_handover_faster_than_ttl [ $((t_lead - t_stop)) -lt 3000 ]
+check same_epoch_after_handover wait_for 20 held_by c2 val1 1
+check primary_signs_after_handover wait_for 30 signed_since val1 $((t_stop + TTL_MS))
+gap=$(max_gap)
+echo "  longest pause between two signatures over the run: $gap ms"
+check no_gap_over_the_run [ "$gap" -gt 0 -a "$gap" -lt "$TTL_MS" ]
+check secondary_never_signed_over_the_run sh -c "! awk '\$5 == \"val2\"' '$T/journal' | grep -q ."
+"$B/journal_check" "$T/journal" >"$T/judge.txt" 2>&1
+JRC=$?
+tail -n 1 "$T/judge.txt"
+check no_double_sign_ever [ "$JRC" = 0 ]
 [ -n "${VERBOSE:-}" ] && cat "$T/steps2" "$T/c2.log"
 finish
