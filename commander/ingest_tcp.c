@@ -153,12 +153,13 @@ static void conn_log(struct ingest_tcp *t, const char *fmt, ...)
 static void
 conn_log(struct ingest_tcp *t, const char *fmt, ...)
 {
-	uint64_t now = clock_mono_ms(), suppressed = 0;
+	uint64_t now, suppressed = 0;
 	bool print;
 	char buf[256];
 	va_list ap;
 
 	pthread_mutex_lock(&t->log_mu);
+	now = clock_mono_ms(); /* under the lock: windows only move on */
 	if (now - t->log_start >= CONN_LOG_WINDOW) {
 		suppressed = t->suppressed;
 		t->log_start = now;
@@ -686,6 +687,14 @@ on_listen(struct ingest_tcp *t)
 	arm_tag(t, t->lfd, &tag_listen);
 }
 
+/* Whether since is more than limit ms before now.  Other threads stamp
+ * times after now was read: a stamp in the future is not old. */
+static bool
+older(uint64_t now, uint64_t since, uint64_t limit)
+{
+	return since < now && now - since > limit;
+}
+
 /* Once a second: find connections past a deadline and shut them down;
  * each one's owner then sees the hang-up and frees it. */
 static void
@@ -704,12 +713,12 @@ on_timer(struct ingest_tcp *t)
 		if (c == NULL || atomic_load(&c->kill) != KILL_NONE)
 			continue;
 		if (!atomic_load(&c->up) &&
-		    now - c->accepted_ms > t->handshake_ms)
+		    older(now, c->accepted_ms, t->handshake_ms))
 			k = KILL_HANDSHAKE;
 		else if (atomic_load(&c->wpending) &&
-		         now - atomic_load(&c->last_tx_ms) > t->stall_ms)
+		         older(now, atomic_load(&c->last_tx_ms), t->stall_ms))
 			k = KILL_STALL;
-		else if (now - atomic_load(&c->last_rx_ms) > t->idle_ms)
+		else if (older(now, atomic_load(&c->last_rx_ms), t->idle_ms))
 			k = KILL_IDLE;
 		if (k != KILL_NONE) {
 			atomic_store(&c->kill, k);
