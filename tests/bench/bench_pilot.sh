@@ -119,4 +119,10 @@ echo "bench-pilot: ${SECS}s at a 1 s interval (probe and policy check each secon
 echo "pilot    CPU of a core                RSS           peak          own (anon)     shared libs    PSS"
 row rpc "$P1" "$c1" "$s1" "$checks1" "$n1"
 row process "$P2" "$c2" "$s2" "$checks2" "$n2"
+# libcurl is loaded only for an https URL (common/http_curl.h): here,
+# with plain http everywhere, neither pilot should have mapped it.
+for pid in $P1 $P2; do
+	grep -q 'libcurl' "/proc/$pid/maps" &&
+		echo "note: pilot $pid has libcurl mapped"
+done
 echo "goal: <= 8 MB RSS, <= 0.1 % of a core (stretch 5 MB, 0.05 %)"
