@@ -92,9 +92,18 @@ act(struct ha *h, enum ha_action a)
 		free(cur);
 		pthread_mutex_lock(&h->mu);
 		was = h->sm.role;
-		if (!won && holder[0] && strcmp(holder, h->sm.leader) != 0)
-			log_info("ha: %s leads; %s stands by", holder,
-			         h->conf.id);
+		if (!won && holder[0] && strcmp(holder, h->sm.leader) != 0) {
+			if (strcmp(holder, h->conf.id) == 0)
+				/* killed and restarted within a ttl */
+				log_info(
+				    "ha: the leader key still holds an "
+				    "earlier %s's lease; waiting for it to "
+				    "run out",
+				    holder);
+			else
+				log_info("ha: %s leads; %s stands by", holder,
+				         h->conf.id);
+		}
 		ha_sm_campaigned(&h->sm, clock_mono_ms(), rc == 0, won, rev,
 		                 holder);
 		log_change(h, was, &h->sm, "");
