@@ -17,6 +17,14 @@
  * second or, when one evaluation of a big fleet takes long, at most a
  * quarter of the time: they never delay a failover step.
  * Every event is logged by the daemon as it is committed.
+ *
+ * With [ha] endpoints (ha.h), commanders sharing one etcd elect a leader.
+ * Only the leader listens for pilots, answers them, runs the failover tick
+ * and the alerts; its lease records go to etcd (a txn fenced by its leader
+ * key) instead of the local store.  A commander that becomes leader reads
+ * the records back and restarts the groups from them, as after a restart;
+ * one that stops leading closes the ingest.  The event history stays per
+ * commander.  GET /api/v1/ha and the sextant_ha_leader gauge say who leads.
  */
 #ifndef SEXTANT_COMMANDER_CORE_H
 #define SEXTANT_COMMANDER_CORE_H
