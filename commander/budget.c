@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "commander/budget.h"
 #include "commander/fleet.h"
 #include "common/util.h"
@@ -31,8 +33,9 @@ struct grant {
 	char reason[PROTO_TEXT_MAX];
 	uint64_t at_ms; /* monotonic */
 	uint64_t at_wall;
-	uint32_t restarts0; /* the pilot's counter when granted */
-	bool saw_unhealthy; /* since the grant */
+	uint32_t restarts0;  /* the pilot's counter when granted */
+	bool restarts_known; /* false for a restored grant with no record */
+	bool saw_unhealthy;  /* since the grant */
 };
 
 /* A request that was denied and is still being made. */
@@ -48,6 +51,7 @@ struct budget {
 	size_t ng, capg;
 	struct waiting *w;
 	size_t nw, capw;
+	uint64_t holdoff_until; /* monotonic; 0 = none */
 };
 
 void
@@ -234,7 +238,18 @@ budget_request(struct budget *b, const struct budget_req *req, uint64_t now_ms,
 		memset(w, 0, sizeof(*w));
 		util_strlcpy(w->node, req->node, sizeof(w->node));
 	}
-	if (!fits(b, group, network, why, sizeof(why))) {
+	if (now_ms < b->holdoff_until) {
+		char left[32];
+
+		util_fmt_duration(b->holdoff_until - now_ms, left,
+		                  sizeof(left));
+		snprintf(why, sizeof(why),
+		         "commander restarted without its grant record: no "
+		         "grants for %s",
+		         left);
+	}
+	if (now_ms < b->holdoff_until ||
+	    !fits(b, group, network, why, sizeof(why))) {
 		set_cmd(cmd, VERB_RESTART_DENY, group, why);
 		if (strcmp(w->denied, why) != 0) {
 			if ((ev = new_event(evs, wall_ms, EV_RESTART_DENIED,
@@ -259,7 +274,13 @@ budget_request(struct budget *b, const struct budget_req *req, uint64_t now_ms,
 	}
 	snprintf(ev->message, sizeof(ev->message), "restart of %s granted: %s",
 	         req->node, reason[0] ? reason : "no reason given");
-	event_details(ev, "reason", reason, NULL);
+	{
+		char rs[16];
+
+		/* budget_restore reads it back after a commander restart */
+		snprintf(rs, sizeof(rs), "%" PRIu32, req->restarts);
+		event_details(ev, "reason", reason, "#restarts", rs, NULL);
+	}
 	g = &b->g[b->ng++];
 	memset(g, 0, sizeof(*g));
 	util_strlcpy(g->node, req->node, sizeof(g->node));
@@ -269,6 +290,7 @@ budget_request(struct budget *b, const struct budget_req *req, uint64_t now_ms,
 	g->at_ms = now_ms;
 	g->at_wall = wall_ms;
 	g->restarts0 = req->restarts;
+	g->restarts_known = true;
 	drop_waiting(b, w);
 	set_cmd(cmd, VERB_RESTART_GRANT, group, "granted");
 	r = 1;
@@ -321,7 +343,8 @@ budget_observe(struct budget *b, const char *node, bool healthy,
 			g->saw_unhealthy = true;
 		/* healthy alone is not enough: the heartbeat right after the
 		 * grant predates the restart */
-		else if (g->saw_unhealthy || restarts != g->restarts0)
+		else if (g->saw_unhealthy ||
+		         (g->restarts_known && restarts != g->restarts0))
 			r = release(b, g, now_ms, wall_ms, false, evs);
 	} else if (!wanted && (w = find_waiting(b, node)) != NULL)
 		drop_waiting(b, w);
@@ -375,6 +398,93 @@ budget_tick(struct budget *b, uint64_t now_ms, uint64_t wall_ms,
 	}
 	pthread_mutex_unlock(&b->mu);
 	return r;
+}
+
+/* What a grant event's details recorded: the pilot's restart counter
+ * (restarts_known) and its reason. */
+static void
+grant_details(const struct event *ev, struct grant *g)
+{
+	cJSON *d = cJSON_ParseWithLength(
+	    ev->details, strnlen(ev->details, sizeof(ev->details)));
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "restarts");
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(d, "reason");
+
+	if (cJSON_IsNumber(r) && r->valuedouble >= 0 &&
+	    r->valuedouble <= UINT32_MAX) {
+		g->restarts0 = (uint32_t)r->valuedouble;
+		g->restarts_known = true;
+	}
+	if (cJSON_IsString(why) && why->valuestring[0] != '\0')
+		util_strlcpy(g->reason, why->valuestring, sizeof(g->reason));
+	else
+		util_strlcpy(g->reason, "granted before a commander restart",
+		             sizeof(g->reason));
+	cJSON_Delete(d);
+}
+
+int
+budget_restore(struct budget *b, const struct event *evs, size_t n,
+               uint64_t now_ms, uint64_t wall_ms)
+{
+	int restored = 0;
+
+	pthread_mutex_lock(&b->mu);
+	for (size_t i = 0; i < n; i++) {
+		const struct event *ev = &evs[i];
+		struct grant *g;
+
+		/* names from a file: only whole, terminated ones */
+		if (!name_ok(ev->node, false) || !name_ok(ev->group, true) ||
+		    !name_ok(ev->network, true))
+			continue;
+		g = find_grant(b, ev->node);
+		if (ev->type == EV_RESTART_DONE) {
+			if (g != NULL)
+				*g = b->g[--b->ng];
+			continue;
+		}
+		if (ev->type != EV_RESTART_GRANTED)
+			continue;
+		if (g == NULL) {
+			if (reserve((void **)&b->g, &b->capg, b->ng,
+			            sizeof(*b->g)) < 0) {
+				pthread_mutex_unlock(&b->mu);
+				return -ENOMEM;
+			}
+			g = &b->g[b->ng++];
+		}
+		memset(g, 0, sizeof(*g));
+		util_strlcpy(g->node, ev->node, sizeof(g->node));
+		util_strlcpy(g->group, ev->group, sizeof(g->group));
+		util_strlcpy(g->network, ev->network, sizeof(g->network));
+		g->at_wall = ev->time_ms;
+		grant_details(ev, g);
+	}
+	for (size_t i = 0; i < b->ng;) {
+		struct grant *g = &b->g[i];
+		uint64_t age = since(wall_ms, g->at_wall);
+
+		if (age >= b->c.grant_timeout_ms) {
+			*g = b->g[--b->ng]; /* expired while we were down */
+			continue;
+		}
+		/* a monotonic clock younger than the grant's age: start the
+		 * grant at 0, which only holds it longer */
+		g->at_ms = now_ms > age ? now_ms - age : 0;
+		restored++;
+		i++;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return restored;
+}
+
+void
+budget_holdoff(struct budget *b, uint64_t now_ms)
+{
+	pthread_mutex_lock(&b->mu);
+	b->holdoff_until = now_ms + b->c.grant_timeout_ms;
+	pthread_mutex_unlock(&b->mu);
 }
 
 int

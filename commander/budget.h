@@ -15,7 +15,12 @@
  *
  * Pure: no clock, no I/O, no logging; `now_ms` is the commander's monotonic
  * clock, `wall_ms` stamps events.  Carries its own mutex: each call is
- * atomic.  Grants live in memory: a restarted commander starts empty.
+ * atomic.  Grants live in memory, and every grant and release is an event
+ * in the durable log: a restarted commander rebuilds the grants it held
+ * from those events (budget_restore) so it cannot grant a second
+ * concurrent restart in a group whose first one is still running; if the
+ * log cannot be read it refuses new grants for one grant timeout instead
+ * (budget_holdoff).
  */
 #ifndef SEXTANT_COMMANDER_BUDGET_H
 #define SEXTANT_COMMANDER_BUDGET_H
@@ -92,6 +97,27 @@ int budget_heartbeat(struct budget *, const char *node,
  * Call about once a second.  0 or -ENOMEM. */
 int budget_tick(struct budget *, uint64_t now_ms, uint64_t wall_ms,
                 struct event_list *evs);
+
+/*
+ * Rebuild the grants a previous commander held from its durable events:
+ * evs holds its EV_RESTART_GRANTED and EV_RESTART_DONE events in id order
+ * (others are skipped, so a whole log slice will do).  A grant with no
+ * later done event and younger than grant_timeout_ms (by the events' wall
+ * time against wall_ms) is held again, its age carried over onto now_ms,
+ * and released as usual: once the node is healthy after its restart (the
+ * restart counter recorded in the grant event's details when present;
+ * else after being seen unhealthy), or at its timeout.  Call before the
+ * first heartbeat.  The number of grants restored, or -ENOMEM.
+ */
+int budget_restore(struct budget *, const struct event *evs, size_t n,
+                   uint64_t now_ms, uint64_t wall_ms);
+
+/*
+ * When the log cannot be read: deny every new grant until
+ * now_ms + grant_timeout_ms, the longest a grant made by the previous
+ * commander can still be running.  Re-grants of held grants still pass.
+ */
+void budget_holdoff(struct budget *, uint64_t now_ms);
 
 /* A held grant, for the API and metrics. */
 struct budget_grant_view {

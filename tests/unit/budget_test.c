@@ -351,11 +351,202 @@ test_heartbeat_glue(void)
 	fleet_free(f);
 }
 
+/* Ask for node in group/network at now; 1 granted, 0 denied. */
+static int
+ask(struct budget *b, const char *node, const char *group, const char *net,
+    uint32_t restarts, uint64_t now, struct event_list *evs,
+    struct proto_cmd *cmd)
+{
+	struct budget_req req = {.node = node,
+	                         .group = group,
+	                         .network = net,
+	                         .reason = "stalled",
+	                         .restarts = restarts};
+
+	return budget_request(b, &req, now, 1700000000000ull + now, cmd, evs);
+}
+
+static size_t
+held(struct budget *b)
+{
+	struct budget_grant_view *v = NULL;
+	size_t n = 0;
+
+	budget_grants(b, &v, &n);
+	free(v);
+	return n;
+}
+
+/*
+ * A commander restart: the grant va1 held is rebuilt from the events the
+ * first commander wrote, so va2 of the same group is still refused, and the
+ * grant is released as before (healthy with a risen restart counter).
+ */
+static void
+test_restore_survives_restart(void)
+{
+	struct budget_conf bc;
+	struct budget *b1, *b2;
+	struct event_list evs = {0}, none = {0};
+	struct proto_cmd cmd;
+	uint64_t t0 = 5000, wall0 = 1700000000000ull;
+
+	budget_conf_defaults(&bc);
+	b1 = budget_new(&bc);
+	CHECK_EQ_INT(ask(b1, "va1", "A", "X", 3, t0, &evs, &cmd), 1);
+	CHECK_EQ_INT(ask(b1, "vb1", "B", "Y", 0, t0, &evs, &cmd), 1);
+	/* vb1 comes back before the restart: its grant is done */
+	CHECK_EQ_INT(budget_observe(b1, "vb1", true, 1, false, t0 + 10,
+	                            wall0 + t0 + 10, &evs),
+	             0);
+	CHECK_EQ_INT((int)held(b1), 1);
+	budget_free(b1);
+
+	/* a new process: its monotonic clock starts again near zero */
+	b2 = budget_new(&bc);
+	CHECK_EQ_INT(budget_restore(b2, evs.v, evs.n, 100, wall0 + t0 + 60000),
+	             1);
+	CHECK_EQ_INT((int)held(b2), 1);
+	CHECK_EQ_INT(ask(b2, "va2", "A", "X", 0, 200, &none, &cmd), 0);
+	CHECK(strstr(cmd.reason, "group A: va1 is restarting") != NULL);
+	/* va1 asks again: the grant it holds, quietly */
+	CHECK_EQ_INT(ask(b2, "va1", "A", "X", 3, 300, &none, &cmd), 1);
+	/* healthy, counter still 3: the restart has not happened yet */
+	budget_observe(b2, "va1", true, 3, false, 400, wall0, &none);
+	CHECK_EQ_INT((int)held(b2), 1);
+	/* counter 4: restarted and healthy, released */
+	budget_observe(b2, "va1", true, 4, false, 500, wall0, &none);
+	CHECK_EQ_INT((int)held(b2), 0);
+	CHECK_EQ_INT(ask(b2, "va2", "A", "X", 0, 600, &none, &cmd), 1);
+	event_list_free(&evs);
+	event_list_free(&none);
+	budget_free(b2);
+}
+
+/* The restored grant keeps its age: it expires a grant timeout after it
+ * was first given, not after the restart; an old one is not restored. */
+static void
+test_restore_ages(void)
+{
+	struct budget_conf bc;
+	struct budget *b1, *b2;
+	struct event_list evs = {0}, out = {0};
+	struct proto_cmd cmd;
+	uint64_t wall0 = 1700000000000ull;
+
+	budget_conf_defaults(&bc);
+	bc.grant_timeout_ms = 60000;
+	b1 = budget_new(&bc);
+	CHECK_EQ_INT(ask(b1, "s1", "", "X", 0, 0, &evs, &cmd), 1);
+	budget_free(b1);
+
+	/* 40 s after the grant; the new clock reads 100 s */
+	b2 = budget_new(&bc);
+	CHECK_EQ_INT(budget_restore(b2, evs.v, evs.n, 100000, wall0 + 40000),
+	             1);
+	CHECK_EQ_INT(budget_tick(b2, 119000, wall0, &out), 0);
+	CHECK_EQ_INT((int)held(b2), 1);
+	CHECK_EQ_INT(budget_tick(b2, 120000, wall0, &out), 0);
+	CHECK_EQ_INT((int)held(b2), 0); /* 60 s after the grant */
+	CHECK_EQ_INT((int)out.n, 1);
+	CHECK_EQ_INT(out.v[0].type, EV_RESTART_DONE);
+	budget_free(b2);
+
+	/* past its timeout when the commander comes back: gone */
+	b2 = budget_new(&bc);
+	CHECK_EQ_INT(budget_restore(b2, evs.v, evs.n, 100, wall0 + 60000), 0);
+	CHECK_EQ_INT(ask(b2, "s2", "", "X", 0, 200, &out, &cmd), 1);
+	budget_free(b2);
+
+	/* a monotonic clock younger than the grant: held no shorter */
+	b2 = budget_new(&bc);
+	CHECK_EQ_INT(budget_restore(b2, evs.v, evs.n, 10, wall0 + 30000), 1);
+	budget_tick(b2, 30000, wall0, &out);
+	CHECK_EQ_INT((int)held(b2), 1);
+	budget_free(b2);
+	event_list_free(&evs);
+	event_list_free(&out);
+}
+
+/* Events from disk are input: other types, unknown details, unterminated
+ * or empty names, a done with no grant, are skipped or tolerated. */
+static void
+test_restore_hostile(void)
+{
+	struct budget_conf bc;
+	struct budget *b;
+	struct event ev[6];
+	struct proto_cmd cmd;
+	struct event_list out = {0};
+	uint64_t wall = 1700000000000ull;
+
+	memset(ev, 0, sizeof(ev));
+	budget_conf_defaults(&bc);
+	b = budget_new(&bc);
+	ev[0].type = EV_RESTART_DONE; /* no grant to end */
+	util_strlcpy(ev[0].node, "x", sizeof(ev[0].node));
+	ev[1].type = EV_RESTART_GRANTED; /* no name */
+	ev[1].time_ms = wall;
+	ev[2].type = EV_RESTART_GRANTED; /* unterminated name */
+	memset(ev[2].node, 'n', sizeof(ev[2].node));
+	ev[2].time_ms = wall;
+	ev[3].type = EV_RESTART_GRANTED; /* details not JSON, no counter */
+	util_strlcpy(ev[3].node, "v1", sizeof(ev[3].node));
+	util_strlcpy(ev[3].group, "G", sizeof(ev[3].group));
+	util_strlcpy(ev[3].details, "{\"restarts\":-5,", sizeof(ev[3].details));
+	ev[3].time_ms = wall;
+	ev[4].type = EV_RESTART_REQUESTED; /* not a grant */
+	util_strlcpy(ev[4].node, "v2", sizeof(ev[4].node));
+	ev[4].time_ms = wall;
+	memset(ev[5].details, 'z', sizeof(ev[5].details)); /* no NUL */
+	ev[5].type = EV_RESTART_GRANTED;
+	util_strlcpy(ev[5].node, "v3", sizeof(ev[5].node));
+	util_strlcpy(ev[5].group, "H", sizeof(ev[5].group));
+	ev[5].time_ms = wall;
+	CHECK_EQ_INT(budget_restore(b, ev, 6, 1000, wall + 1000), 2);
+	CHECK_EQ_INT(ask(b, "v9", "G", "", 0, 1100, &out, &cmd), 0);
+	/* v1's counter is unknown: healthy alone does not release it, seen
+	 * down and back does */
+	budget_observe(b, "v1", true, 7, false, 1200, wall, &out);
+	CHECK_EQ_INT((int)held(b), 2);
+	budget_observe(b, "v1", false, 7, false, 1300, wall, &out);
+	budget_observe(b, "v1", true, 7, false, 1400, wall, &out);
+	CHECK_EQ_INT((int)held(b), 1);
+	CHECK_EQ_INT(ask(b, "v9", "G", "", 0, 1500, &out, &cmd), 1);
+	event_list_free(&out);
+	budget_free(b);
+}
+
+/* No event log to read: nothing new is granted for one grant timeout. */
+static void
+test_holdoff(void)
+{
+	struct budget_conf bc;
+	struct budget *b;
+	struct proto_cmd cmd;
+	struct event_list out = {0};
+
+	budget_conf_defaults(&bc);
+	bc.grant_timeout_ms = 60000;
+	b = budget_new(&bc);
+	budget_holdoff(b, 1000);
+	CHECK_EQ_INT(ask(b, "s1", "", "X", 0, 1000, &out, &cmd), 0);
+	CHECK(strstr(cmd.reason, "commander restarted") != NULL);
+	CHECK_EQ_INT(ask(b, "s1", "", "X", 0, 60999, &out, &cmd), 0);
+	CHECK_EQ_INT(ask(b, "s1", "", "X", 0, 61000, &out, &cmd), 1);
+	event_list_free(&out);
+	budget_free(b);
+}
+
 int
 main(void)
 {
 	RUN(test_table);
 	RUN(test_events_and_views);
 	RUN(test_heartbeat_glue);
+	RUN(test_restore_survives_restart);
+	RUN(test_restore_ages);
+	RUN(test_restore_hostile);
+	RUN(test_holdoff);
 	return TEST_END();
 }
