@@ -423,15 +423,32 @@ grant_details(const struct event *ev, struct grant *g)
 	cJSON_Delete(d);
 }
 
+static int
+by_id(const void *a, const void *b)
+{
+	const struct event *x = *(const struct event *const *)a;
+	const struct event *y = *(const struct event *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 int
 budget_restore(struct budget *b, const struct event *evs, size_t n,
                uint64_t now_ms, uint64_t wall_ms)
 {
+	const struct event **ord;
 	int restored = 0;
 
+	if (n == 0)
+		return 0;
+	if ((ord = malloc(n * sizeof(*ord))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		ord[i] = &evs[i];
+	qsort(ord, n, sizeof(*ord), by_id);
 	pthread_mutex_lock(&b->mu);
 	for (size_t i = 0; i < n; i++) {
-		const struct event *ev = &evs[i];
+		const struct event *ev = ord[i];
 		struct grant *g;
 
 		/* names from a file: only whole, terminated ones */
@@ -450,6 +467,7 @@ budget_restore(struct budget *b, const struct event *evs, size_t n,
 			if (reserve((void **)&b->g, &b->capg, b->ng,
 			            sizeof(*b->g)) < 0) {
 				pthread_mutex_unlock(&b->mu);
+				free(ord);
 				return -ENOMEM;
 			}
 			g = &b->g[b->ng++];
@@ -476,6 +494,7 @@ budget_restore(struct budget *b, const struct event *evs, size_t n,
 		i++;
 	}
 	pthread_mutex_unlock(&b->mu);
+	free(ord);
 	return restored;
 }
 

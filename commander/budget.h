@@ -100,8 +100,9 @@ int budget_tick(struct budget *, uint64_t now_ms, uint64_t wall_ms,
 
 /*
  * Rebuild the grants a previous commander held from its durable events:
- * evs holds its EV_RESTART_GRANTED and EV_RESTART_DONE events in id order
- * (others are skipped, so a whole log slice will do).  A grant with no
+ * evs holds its EV_RESTART_GRANTED and EV_RESTART_DONE events in any order
+ * (taken in id order; other types are skipped), e.g. the newest of each
+ * type from two store_query calls, concatenated.  A grant with no
  * later done event and younger than grant_timeout_ms (by the events' wall
  * time against wall_ms) is held again, its age carried over onto now_ms,
  * and released as usual: once the node is healthy after its restart (the
