@@ -1,6 +1,7 @@
 # mk/bench-commander.mk: the commander under N simulated pilots (loadgen),
 # part of `make bench`.  Tuning: BENCH_PILOTS, BENCH_SECONDS,
-# BENCH_OUTSTANDING, BENCH_RATE_SECONDS (see tests/bench/bench_commander.sh).
+# BENCH_OUTSTANDING, BENCH_RATE_SECONDS, BENCH_INGEST=nng for the nng
+# reference (see tests/bench/bench_commander.sh).
 
 .PHONY: bench-commander
 bench: bench-commander

@@ -22,11 +22,18 @@
 # the CPU an nng client would and leaves the two cores to the commander;
 # BENCH_TRANSPORT=nng uses nng req0 contexts as the pilot does.
 #
+# The commander serves tcp:// with its own epoll endpoint
+# (commander/ingest_tcp.c); BENCH_INGEST=nng runs it with nng's REP socket
+# instead (SEXTANT_INGEST=nng), the reference the endpoint replaced, for
+# before/after figures from one build.
+#
 # Environment: B (build dir), BENCH_PILOTS, BENCH_SECONDS (10),
 # BENCH_OUTSTANDING (32), BENCH_CONNS (default: one per pilot),
-# BENCH_CONTEXTS (the commander's `contexts`, default 16 as shipped),
-# BENCH_RATE, BENCH_RATE_SECONDS (30), KEEP_TMP=1 keeps the
-# temp dir (logs, keys).
+# BENCH_CONTEXTS (the commander's `contexts`, default 16 as shipped: the
+# endpoint's threads, i.e. how many requests may wait on an fsync at once;
+# more only adds idle threads, fewer slows 10,000 pilots registering at
+# once), BENCH_INGEST (epoll or nng), BENCH_RATE, BENCH_RATE_SECONDS (30),
+# KEEP_TMP=1 keeps the temp dir (logs, keys).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # a directory of our own: other tools sweep stale /tmp/sxt.* test dirs
@@ -42,6 +49,12 @@ CONTEXTS=${BENCH_CONTEXTS:-16}
 TRANSPORT=${BENCH_TRANSPORT:-raw}
 RATES=${BENCH_RATE:-"1000:1 10000:auto"}
 RATE_SECS=${BENCH_RATE_SECONDS:-30}
+INGEST=${BENCH_INGEST:-epoll}
+case $INGEST in
+epoll) unset SEXTANT_INGEST ;;
+nng) SEXTANT_INGEST=nng; export SEXTANT_INGEST ;;
+*) echo "bench_commander: BENCH_INGEST is epoll or nng, not '$INGEST'"; exit 1 ;;
+esac
 FAILED=0
 
 # Copies, so that a rebuild in the tree during the run swaps nothing.
@@ -152,7 +165,8 @@ run() {
 echo "bench-commander: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' \
 	/proc/cpuinfo | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "throughput: $OUTSTANDING requests in flight, ${SECS}s measured after" \
-	"1s warm-up; commander contexts = $CONTEXTS; loadgen transport $TRANSPORT"
+	"1s warm-up; commander contexts = $CONTEXTS, endpoint $INGEST;" \
+	"loadgen transport $TRANSPORT"
 HDR=$(printf '%6s  %-11s %5s %5s %9s %8s %8s %8s %6s %7s %7s %7s %6s %6s %5s' \
 	pilots mode conns infl hb/s p50_ms p99_ms max_ms errors cmd_cpu \
 	rss_mb lg_cpu reg_s warm_s w_err)
