@@ -43,11 +43,15 @@
  * only: a client that does not read its replies is no longer read from
  * either (at most one read's worth of requests is answered into the
  * buffer, WBUF_SOFT_MAX plus one reply), and is closed after STALL_MS
- * (or idle_ms if shorter) without progress.  The SP header must arrive within
- * handshake_ms (10 s, as nng's); a connection with no request for idle_ms is
- * closed (a pilot's nng socket simply redials).  A once-a-second timer finds
- * these and shuts the socket down; its owner thread then sees the hang-up and
- * frees it, so a connection is only ever freed by the thread that owns it.
+ * (or idle_ms if shorter) without progress.  A message must arrive whole
+ * within that same stall time, and incomplete messages of all connections
+ * together hold at most RBUF_TOTAL_MAX (a connection that would pass it is
+ * closed), so peers trickling large messages cannot pin memory.  The SP
+ * header must arrive within handshake_ms (10 s, as nng's); a connection
+ * with no request for idle_ms is closed (a pilot's nng socket simply
+ * redials).  A once-a-second timer finds these and shuts the socket down;
+ * its owner thread then sees the hang-up and frees it, so a connection is
+ * only ever freed by the thread that owns it.
  *
  * The peer address comes from accept(), formatted once per connection.
  */
@@ -75,6 +79,7 @@
 #define INGEST_RECVMAX   (2 * ENV_MAX_FRAME)
 #define KEEP_MAX         (SP_BTRACE_MAX + ENV_MAX_FRAME)
 #define RX_CAP           (64 * 1024)
+#define RBUF_TOTAL_MAX   (64u << 20)
 #define WBUF_SOFT_MAX    (256 * 1024)
 #define STALL_MS         30000
 #define DEF_HANDSHAKE_MS 10000
@@ -84,7 +89,13 @@
 #define CONN_LOG_WINDOW  10000
 #define CONN_LOG_BURST   5
 
-enum kill_reason { KILL_NONE, KILL_HANDSHAKE, KILL_IDLE, KILL_STALL };
+enum kill_reason {
+	KILL_NONE,
+	KILL_HANDSHAKE,
+	KILL_IDLE,
+	KILL_STALL,
+	KILL_SLOW
+};
 
 struct conn {
 	int fd;
@@ -103,6 +114,7 @@ struct conn {
 	atomic_uint_fast64_t last_rx_ms; /* last request (or the accept) */
 	atomic_uint_fast64_t last_tx_ms; /* last write progress */
 	atomic_bool wpending;
+	atomic_uint_fast64_t partial_ms; /* an incomplete message kept since */
 };
 
 struct worker {
@@ -129,6 +141,7 @@ struct ingest_tcp {
 	unsigned *freelist;
 	unsigned max_conns, nfree;
 	atomic_bool listen_paused;
+	atomic_size_t rbytes; /* held by incomplete messages, all connections */
 
 	pthread_mutex_t log_mu;
 	uint64_t log_start;
@@ -233,6 +246,7 @@ conn_close(struct ingest_tcp *t, struct conn *c, const char *why)
 	    [KILL_HANDSHAKE] = "no SP header in time",
 	    [KILL_IDLE] = "idle too long",
 	    [KILL_STALL] = "not reading its replies",
+	    [KILL_SLOW] = "a message took too long to arrive",
 	};
 	int k = atomic_load(&c->kill);
 
@@ -249,6 +263,7 @@ conn_close(struct ingest_tcp *t, struct conn *c, const char *why)
 	t->freelist[t->nfree++] = c->slot;
 	pthread_mutex_unlock(&t->mu);
 	atomic_fetch_sub(&t->in->conns, 1);
+	atomic_fetch_sub(&t->rbytes, c->rcap);
 	close(c->fd); /* also leaves the epoll set */
 	free(c->rbuf);
 	free(c->wbuf);
@@ -449,50 +464,49 @@ need_of(const struct conn *c, const uint8_t *buf, size_t n)
 	return n < SP_LEN_LEN ? SP_LEN_LEN : n;
 }
 
-/* Keep buf[0..n) (the unconsumed tail) in c->rbuf; -1 on ENOMEM. */
+/*
+ * Keep buf[0..n) (the unconsumed tail) in c->rbuf, sized for the message it
+ * starts.  0, or -1: out of memory, or the endpoint's incomplete messages
+ * would pass RBUF_TOTAL_MAX (many peers each trickling a large message).
+ */
 static int
-keep_tail(struct conn *c, const uint8_t *buf, size_t n)
+keep_tail(struct ingest_tcp *t, struct conn *c, const uint8_t *buf, size_t n)
 {
+	bool inside =
+	    c->rbuf != NULL && buf >= c->rbuf && buf < c->rbuf + c->rcap;
 	size_t need;
+	uint8_t *nb;
 
 	if (n == 0) {
+		atomic_fetch_sub(&t->rbytes, c->rcap);
 		free(c->rbuf);
 		c->rbuf = NULL;
 		c->rlen = c->rcap = 0;
+		atomic_store_explicit(&c->partial_ms, 0, memory_order_relaxed);
 		return 0;
 	}
 	need = need_of(c, buf, n);
 	if (need < n)
 		need = n; /* several messages held back by backpressure */
-	if (c->rbuf == buf) {
-		/* the tail is already at the front */
-	} else if (c->rbuf != NULL && buf >= c->rbuf &&
-	           buf < c->rbuf + c->rcap) {
+	if (inside)
 		memmove(c->rbuf, buf, n);
-	} else {
-		if (c->rcap < need) {
-			uint8_t *nb = malloc(need);
-
-			if (nb == NULL)
-				return -1;
-			memcpy(nb, buf, n);
-			free(c->rbuf);
-			c->rbuf = nb;
-			c->rcap = need;
-			c->rlen = n;
-			return 0;
-		}
-		memmove(c->rbuf, buf, n);
-	}
-	c->rlen = n;
 	if (c->rcap < need) {
-		uint8_t *nb = realloc(c->rbuf, need);
-
-		if (nb == NULL)
+		if (atomic_load(&t->rbytes) + (need - c->rcap) > RBUF_TOTAL_MAX)
 			return -1;
+		if ((nb = realloc(c->rbuf, need)) == NULL)
+			return -1;
+		atomic_fetch_add(&t->rbytes, need - c->rcap);
 		c->rbuf = nb;
 		c->rcap = need;
 	}
+	if (!inside)
+		memcpy(c->rbuf, buf, n);
+	/* a message must arrive whole within the stall time, counted from
+	 * the last one completed */
+	if (!inside || buf != c->rbuf)
+		atomic_store_explicit(&c->partial_ms, clock_mono_ms(),
+		                      memory_order_relaxed);
+	c->rlen = n;
 	return 0;
 }
 
@@ -500,6 +514,7 @@ keep_tail(struct conn *c, const uint8_t *buf, size_t n)
 static int
 conn_input(struct worker *w, struct conn *c, const char **why)
 {
+	struct ingest_tcp *t = w->t;
 	uint8_t *buf;
 	size_t cap, len;
 	ssize_t n, used;
@@ -534,8 +549,8 @@ conn_input(struct worker *w, struct conn *c, const char **why)
 		*why = "protocol error";
 		return -1;
 	}
-	if (keep_tail(c, buf + used, len - (size_t)used) != 0) {
-		*why = "out of memory";
+	if (keep_tail(t, c, buf + used, len - (size_t)used) != 0) {
+		*why = "out of buffer memory";
 		return -1;
 	}
 	return 0;
@@ -561,7 +576,7 @@ conn_event(struct worker *w, struct conn *c, uint32_t events)
 		if (c->rlen > 0) {
 			ssize_t used = consume(w, c, c->rbuf, c->rlen);
 
-			if (used < 0 || keep_tail(c, c->rbuf + used,
+			if (used < 0 || keep_tail(t, c, c->rbuf + used,
 			                          c->rlen - (size_t)used) != 0)
 				goto close;
 			if (c->wlen > c->woff) {
@@ -718,6 +733,9 @@ on_timer(struct ingest_tcp *t)
 		else if (atomic_load(&c->wpending) &&
 		         older(now, atomic_load(&c->last_tx_ms), t->stall_ms))
 			k = KILL_STALL;
+		else if (atomic_load(&c->partial_ms) != 0 &&
+		         older(now, atomic_load(&c->partial_ms), t->stall_ms))
+			k = KILL_SLOW;
 		else if (older(now, atomic_load(&c->last_rx_ms), t->idle_ms))
 			k = KILL_IDLE;
 		if (k != KILL_NONE) {

@@ -831,6 +831,32 @@ test_tcp_backpressure(void)
 	close(fd);
 }
 
+/* Half a message, then silence: closed once the message has taken longer
+ * than the stall time (idle_ms, 1.5 s here). */
+static void
+test_tcp_slow_message(void)
+{
+	static uint8_t m[ENV_MAX_FRAME + 64];
+	struct env_req_ctx ctx;
+	struct ingest_stats st;
+	uint32_t id = 0x80000042u;
+	uint64_t before;
+	size_t n;
+	int fd = raw_open();
+
+	ingest_get_stats(raw_in, &st);
+	before = st.conns_timed_out;
+	n = sp_msg(m, &id, 1, frame, raw_heartbeat(95, &ctx));
+	CHECK(write_all(fd, sp_req, 8) && write_all(fd, m, n / 2));
+	CHECK(closed_within(fd, 5000));
+	for (int i = 0; i < 300 && st.conns_timed_out == before; i++) {
+		sleep_ms(10);
+		ingest_get_stats(raw_in, &st);
+	}
+	CHECK(st.conns_timed_out == before + 1);
+	close(fd);
+}
+
 static void
 test_tcp_max_conns(void)
 {
@@ -980,6 +1006,7 @@ run_raw(void)
 	RUN(test_tcp_pipelined);
 	RUN(test_tcp_handshake_timeout);
 	RUN(test_tcp_backpressure);
+	RUN(test_tcp_slow_message);
 	RUN(test_tcp_max_conns);
 	ingest_stop(raw_in);
 	registry_free(reg);
