@@ -695,12 +695,44 @@ api_ha(const struct api_request *req, struct api_response *resp)
 	api_reply_json(resp, 200, o);
 }
 
+static void
+start_api(struct core *c)
+{
+	struct commander_conf *cfg = c->cfg;
+	struct api_deps deps;
+	char msg[512];
+
+	deps = (struct api_deps){
+	    .fleet = c->fleet,
+	    .store = c->store,
+	    .budget = c->budget,
+	    .ingest_stats = ingest_stats_cb,
+	    .ingest_arg = c,
+	    .version = c->version,
+	    .groups = c->groups,
+	    .alerts = c->alerts,
+	    .record = api_record,
+	    .record_arg = c,
+	};
+	/* the leases matter more than the dashboard: a taken port is loud
+	 * in the log but does not stop the fleet's commander */
+	if ((c->api = api_start(&cfg->api, &deps, msg, sizeof(msg))) == NULL)
+		log_warnx("%s: running WITHOUT the HTTP API", msg);
+	else
+		log_info(
+		    "api on %s (port %d)%s", cfg->api.listen, api_port(c->api),
+		    cfg->api.token[0] ? ""
+		                      : "; no [api] token: writes disabled");
+	if (c->api != NULL && c->ha != NULL &&
+	    api_route(c->api, "GET", "/api/v1/ha", API_READ, api_ha, c) != 0)
+		log_warnx("api: cannot add /api/v1/ha");
+}
+
 int
 core_start(struct commander_conf *cfg, const char *version, struct core **out,
            char *err, size_t errlen)
 {
 	struct alerts_params ap = {0};
-	struct api_deps deps;
 	struct core *c;
 	char msg[512];
 	uint64_t now;
@@ -759,30 +791,7 @@ core_start(struct commander_conf *cfg, const char *version, struct core **out,
 		         "leads",
 		         cfg->commander.listen);
 
-	deps = (struct api_deps){
-	    .fleet = c->fleet,
-	    .store = c->store,
-	    .budget = c->budget,
-	    .ingest_stats = ingest_stats_cb,
-	    .ingest_arg = c,
-	    .version = version,
-	    .groups = c->groups,
-	    .alerts = c->alerts,
-	    .record = api_record,
-	    .record_arg = c,
-	};
-	/* the leases matter more than the dashboard: a taken port is loud
-	 * in the log but does not stop the fleet's commander */
-	if ((c->api = api_start(&cfg->api, &deps, msg, sizeof(msg))) == NULL)
-		log_warnx("%s: running WITHOUT the HTTP API", msg);
-	else
-		log_info(
-		    "api on %s (port %d)%s", cfg->api.listen, api_port(c->api),
-		    cfg->api.token[0] ? ""
-		                      : "; no [api] token: writes disabled");
-	if (c->api != NULL && c->ha != NULL &&
-	    api_route(c->api, "GET", "/api/v1/ha", API_READ, api_ha, c) != 0)
-		log_warnx("api: cannot add /api/v1/ha");
+	start_api(c);
 
 	now = clock_mono_ms();
 	c->next_groups = now;
@@ -1058,6 +1067,40 @@ ha_event(struct core *c, bool leads, const char *fmt, ...)
 }
 
 /*
+ * A commander that stops leading forgets its groups: were it to lead
+ * again, each member's last heartbeat from the old term would count as
+ * trouble since then and fail the holder over at once.  It starts over
+ * with fresh groups instead, exactly as a restarted commander does (the
+ * records come back from etcd when it leads).  The API holds the groups,
+ * so it restarts with them.
+ */
+static void
+forget_groups(struct core *c)
+{
+	char err[256];
+
+	if (c->groups == NULL)
+		return;
+	api_stop(c->api);
+	c->api = NULL;
+	groups_free(c->groups);
+	c->groups = NULL;
+	free(c->persist);
+	c->persist = NULL;
+	c->ngroups = 0;
+	if (start_groups(c, err, sizeof(err)) != 0) {
+		/* serve() tries again before it leads */
+		log_warnx("ha: %s", err);
+		groups_free(c->groups);
+		c->groups = NULL;
+		free(c->persist);
+		c->persist = NULL;
+		c->ngroups = 0;
+	}
+	start_api(c);
+}
+
+/*
  * Why taking over is safe.  A leader renews pilots' leases only while
  * ha_leading() says so, i.e. before
  *     D = (when it sent its last answered etcd keepalive) + ttl - margin,
@@ -1094,10 +1137,20 @@ serve(struct core *c, uint64_t now, uint64_t wall)
 		         "): not serving pilots",
 		         ha_id(c->ha), serving);
 		serving = 0;
+		forget_groups(c);
 	}
 	if (serving != 0 || term == 0 || now < c->next_serve_try)
 		return;
 	c->next_serve_try = now + 1000;
+	if (c->groups == NULL && c->cfg->ngroups > 0) {
+		if (start_groups(c, err, sizeof(err)) != 0) {
+			log_warnx("ha: leading, but %s; trying again", err);
+			return;
+		}
+		/* the API shows these groups */
+		api_stop(c->api);
+		start_api(c);
+	}
 	if (restore_groups(c, err, sizeof(err)) != 0) {
 		log_warnx("ha: leading, but %s; trying again", err);
 		return;
