@@ -9,7 +9,9 @@
  * goes out on whichever connection is up: only the leader listens, so a
  * failure moves on by itself to the next commander that does.  A refusal
  * (a commander that answers but no longer leads) drops that connection
- * here, so the next request goes to another commander.
+ * here, and an unanswered request every connection (a frozen commander
+ * keeps its connections up but cannot complete a new one), so that the
+ * next request goes to another commander.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -37,6 +39,9 @@ exchange(struct pilot *p, const struct proto_msg *req, struct proto_msg *reply,
 	    pilot_budget_ms(p, (uint32_t)p->cfg->commander.timeout_ms * 2) / 2);
 	e = report_exchange(p->rep, req, reply, sent_ms, err, errlen);
 	last_err = e;
+	/* unanswered: maybe a frozen commander; talk to one that is not */
+	if (e == REPORT_E_TIMEOUT)
+		report_redial(p->rep);
 	if (e == REPORT_OK) {
 		if (!p->commander_ok && p->commander_tried)
 			log_info("commander %s answers again",

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,10 @@ struct report {
 	nng_socket sock;
 	nng_dialer dialer[REPORT_MAX_URLS];
 	size_t ndialers;
-	nng_pipe last_pipe; /* the last reply's */
+	nng_pipe last_pipe;  /* the last reply's */
+	pthread_mutex_t pmu; /* pipes: nng adds and removes them */
+	nng_pipe pipes[2 * REPORT_MAX_URLS];
+	size_t npipes;
 	nng_aio *aio;
 	bool open;
 	atomic_bool canceled;
@@ -186,6 +190,43 @@ dial_all(struct report *r, const struct report_params *p, char *err,
 	return 0;
 }
 
+/* nng's pipe events (its threads): the connections now up. */
+static void
+pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct report *r = arg;
+
+	pthread_mutex_lock(&r->pmu);
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		if (r->npipes < UTIL_NELEM(r->pipes))
+			r->pipes[r->npipes++] = p;
+	} else {
+		for (size_t i = 0; i < r->npipes; i++)
+			if (nng_pipe_id(r->pipes[i]) == nng_pipe_id(p)) {
+				r->pipes[i] = r->pipes[--r->npipes];
+				break;
+			}
+	}
+	pthread_mutex_unlock(&r->pmu);
+}
+
+void
+report_redial(struct report *r)
+{
+	nng_pipe p[UTIL_NELEM(r->pipes)];
+	size_t n;
+
+	if (r->ndialers < 2)
+		return;
+	pthread_mutex_lock(&r->pmu);
+	n = r->npipes;
+	memcpy(p, r->pipes, n * sizeof(p[0]));
+	pthread_mutex_unlock(&r->pmu);
+	/* outside the lock: closing calls pipe_event */
+	for (size_t i = 0; i < n; i++)
+		nng_pipe_close(p[i]);
+}
+
 void
 report_drop_peer(struct report *r)
 {
@@ -212,11 +253,13 @@ report_open(const struct report_params *p, struct report **out, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&r->pmu, NULL);
 	r->timeout_ms = p->timeout_ms ? p->timeout_ms : 5000;
 	r->conf_timeout_ms = r->timeout_ms;
 	memcpy(r->my_pk, p->id->pk, ENV_PK_BYTES);
 	if (env_peer_init(&r->server, p->id->sk, p->server_pk) != 0) {
 		snprintf(err, errlen, "unusable commander or pilot key");
+		pthread_mutex_destroy(&r->pmu);
 		free(r);
 		return -EINVAL;
 	}
@@ -230,6 +273,8 @@ report_open(const struct report_params *p, struct report **out, char *err,
 		return -EIO;
 	}
 	r->open = true;
+	nng_pipe_notify(r->sock, NNG_PIPE_EV_ADD_POST, pipe_event, r);
+	nng_pipe_notify(r->sock, NNG_PIPE_EV_REM_POST, pipe_event, r);
 	/*
 	 * No automatic resend: a resent frame carries a spent counter, so
 	 * the commander would refuse it as a replay.  Each retry is a fresh
@@ -264,6 +309,7 @@ report_close(struct report *r)
 	if (r->aio)
 		nng_aio_free(r->aio);
 	env_peer_wipe(&r->server);
+	pthread_mutex_destroy(&r->pmu);
 	free(r);
 }
 

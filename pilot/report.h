@@ -30,7 +30,8 @@
  * and go to whichever commander listens next.  Redials are then capped
  * at REPORT_HA_RECONNECT_MAX_MS so that a new leader is found within
  * about a second.  A commander that answers but refuses (not the leader
- * any more) can be dropped with report_drop_peer.
+ * any more) can be dropped with report_drop_peer; one that does not
+ * answer at all, with report_redial.
  */
 #define REPORT_MAX_URLS            8
 #define REPORT_HA_RECONNECT_MAX_MS 1000
@@ -92,6 +93,12 @@ void report_cancel(struct report *r);
  * us): requests go to the other commanders while it is redialed.  Only
  * with several urls; otherwise nothing. */
 void report_drop_peer(struct report *r);
+
+/* A request went unanswered (a commander frozen, or cut off, with its
+ * connection still up): close every connection, so that the next request
+ * goes to a commander that completes a new handshake; a frozen one cannot.
+ * Only with several urls; otherwise nothing. */
+void report_redial(struct report *r);
 
 /* How many commanders it dials. */
 size_t report_npeers(const struct report *r);

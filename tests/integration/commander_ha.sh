@@ -13,7 +13,8 @@
 # say who leads.  Then the new leader is cut off from etcd (a relay that
 # blackholes) while pilots still reach it: it stops leading before the
 # standby may start, and the primary still keeps signing in epoch 1.
-# Last, a leader stopped gracefully hands over at once (lease revoked).
+# A leader stopped gracefully hands over at once (lease revoked); a frozen
+# one (SIGSTOP) is replaced, and thawed it stands by.
 . tests/lib.sh
 
 for p in sextant sextant-commander sextant-pilot simnode journal_check relay; do
@@ -370,6 +371,24 @@ echo "  graceful stop: c2 leads $((t_lead - t_stop)) ms after SIGTERM to c1"
 check graceful_handover_faster_than_ttl [ $((t_lead - t_stop)) -lt 3000 ]
 check same_epoch_after_handover wait_for 20 held_by c2 val1 1
 check primary_signs_after_handover wait_for 30 signed_since val1 $((t_stop + TTL_MS))
+
+# 6. the leader (c2) freezes (SIGSTOP) with its connections up: c1 takes
+# over, pilots leave the frozen one, and once thawed it stands by
+spawn c1c "$B/sextant-commander" -d -f "$T/c1.ini"
+check restarted_c1_stands_by wait_for 20 stands_by c1 c2
+eval "kill -STOP \$PID_c2"
+t_stop=$(ms_now)
+if wait_for 20 leads c1; then
+	pass standby_takes_over_from_frozen_leader
+else
+	fail standby_takes_over_from_frozen_leader "$(ha c1)"
+fi
+t_lead=$(ms_now)
+echo "  freeze: c1 leads $((t_lead - t_stop)) ms after SIGSTOP to c2"
+check same_epoch_after_freeze wait_for 20 held_by c1 val1 1
+check primary_signs_after_freeze wait_for 30 signed_since val1 $((t_stop + TTL_MS))
+eval "kill -CONT \$PID_c2"
+check thawed_leader_stands_by wait_for 20 stands_by c2 c1
 gap=$(max_gap)
 echo "  longest pause between two signatures over the run: $gap ms"
 check no_gap_over_the_run [ "$gap" -gt 0 -a "$gap" -lt "$TTL_MS" ]
