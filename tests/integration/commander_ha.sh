@@ -137,7 +137,10 @@ EOF
 		fail "${_c}_config" "$(cat "$T/$_c.check")"
 	fi
 }
-commander_conf c1 "$ETCD"
+# c1 lists a dead member first: every call moves on to the next
+DEAD=$(port)
+commander_conf c1 "http://127.0.0.1:$DEAD
+endpoint = $ETCD"
 commander_conf c2 "http://127.0.0.1:$RPORT"
 
 # validator NAME: its directories, secret key, sign state and pilot.ini
