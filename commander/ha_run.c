@@ -86,6 +86,15 @@ act(struct ha *h, enum ha_action a)
 		                   &won, &rev, cur, &have, err, sizeof(err));
 		if (rc != 0)
 			log_debug("ha: campaign: %s", err);
+		/* our own put, applied by an earlier try whose answer was
+		 * lost (post() tries the next endpoint): the key is ours */
+		if (rc == 0 && !won && have && cur->lease == lease &&
+		    lease != 0 &&
+		    strcmp((const char *)cur->value, h->conf.id) == 0) {
+			won = true;
+			rev = cur->mod_rev;
+			have = false;
+		}
 		if (have)
 			util_strlcpy(holder, (const char *)cur->value,
 			             sizeof(holder));
