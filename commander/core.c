@@ -607,6 +607,57 @@ open_store(struct core *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Restart grants live in memory, and a restart of the commander must not
+ * forget one a node is still using: a second grant in its group could put
+ * both validators down at once.  The grant and done events are durable, so
+ * the grants are rebuilt from them; a log that cannot be read refuses new
+ * grants for one grant timeout instead.
+ */
+static void
+restore_budget(struct core *c)
+{
+	static const char *const types[] = {"restart_granted", "restart_done"};
+	struct event *all = NULL;
+	size_t nall = 0;
+	int rc = 0;
+
+	for (size_t t = 0; t < 2 && rc == 0; t++) {
+		struct store_filter f = {
+		    .limit = STORE_QUERY_MAX, .type = types[t], .newest = true};
+		struct event *evs = NULL, *grown;
+		size_t n = 0;
+
+		if ((rc = store_query(c->store, &f, &evs, &n)) != 0)
+			break;
+		if (n > 0) {
+			grown = realloc(all, (nall + n) * sizeof(*all));
+			if (grown == NULL)
+				rc = -ENOMEM;
+			else {
+				all = grown;
+				memcpy(all + nall, evs, n * sizeof(*evs));
+				nall += n;
+			}
+		}
+		free(evs);
+	}
+	if (rc == 0)
+		rc = budget_restore(c->budget, all, nall, clock_mono_ms(),
+		                    clock_wall_ms());
+	free(all);
+	if (rc < 0) {
+		budget_holdoff(c->budget, clock_mono_ms());
+		log_warnx("restart budget: cannot read the grants held before "
+		          "this start (%s); no new restart grant for one grant "
+		          "timeout",
+		          strerror(-rc));
+	} else if (rc > 0)
+		log_info("restart budget: %d grant%s held before this start "
+		         "restored",
+		         rc, rc == 1 ? "" : "s");
+}
+
 static int
 start_models(struct core *c, char *err, size_t errlen)
 {
@@ -630,6 +681,7 @@ start_models(struct core *c, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	restore_budget(c);
 	return start_groups(c, err, errlen);
 }
 
