@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,100 @@ read_token_file(struct cli_api *a, const char *prog, const char *path)
 	return 0;
 }
 
+/* One URL of the --api list into out (no trailing slash): 0 or -1. */
+static int
+base_of(const char *prog, const char *url, size_t len, char *out, size_t size)
+{
+	if (len >= size) {
+		fprintf(stderr, "%s: --api: URL too long\n", prog);
+		return -1;
+	}
+	memcpy(out, url, len);
+	out[len] = '\0';
+	if (strncmp(out, "http://", 7) != 0 &&
+	    strncmp(out, "https://", 8) != 0) {
+		fprintf(stderr, "%s: --api: not an http:// URL '%s'\n", prog,
+		        out);
+		return -1;
+	}
+	while (len > 0 && out[len - 1] == '/')
+		out[--len] = '\0';
+	return 0;
+}
+
+/* Does the commander at base lead (GET /api/v1/ha says it serves)? */
+static bool
+leads(const struct cli_api *a, const char *base)
+{
+	char url[CLI_API_BASE_MAX + 16], err[256];
+	struct http_req req = {.method = "GET", .url = url};
+	struct http_resp resp;
+	const cJSON *s;
+	cJSON *o;
+	bool yes;
+
+	if ((size_t)snprintf(url, sizeof(url), "%s/api/v1/ha", base) >=
+	    sizeof(url))
+		return false;
+	req.bearer = a->token[0] ? a->token : NULL;
+	req.timeout_ms = 2000; /* a dead commander must not hold us long */
+	req.max_body = 64 << 10;
+	if (http_do(&req, &resp, err, sizeof(err)) != 0)
+		return false;
+	o = resp.status == 200 ? cJSON_ParseWithLength(resp.body, resp.len)
+	                       : NULL;
+	s = o ? cJSON_GetObjectItemCaseSensitive(o, "serving") : NULL;
+	yes = cJSON_IsTrue(s);
+	cJSON_Delete(o);
+	http_resp_free(&resp);
+	return yes;
+}
+
+/*
+ * With HA, --api (or SEXTANT_API) may list every commander, separated by
+ * commas: the one that leads is asked, as only it holds the fleet.  With
+ * none leading, the first is asked and the user told.
+ */
+static int
+pick_leader(struct cli_api *a, const char *prog, const char *list)
+{
+	char cand[8][CLI_API_BASE_MAX];
+	size_t n = 0;
+
+	for (const char *p = list;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == sizeof(cand) / sizeof(cand[0])) {
+			fprintf(stderr, "%s: --api: more than %zu URLs\n", prog,
+			        n);
+			return -1;
+		}
+		if (base_of(prog, p, len, cand[n], sizeof(cand[n])) != 0)
+			return -1;
+		n++;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	util_strlcpy(a->base, cand[0], sizeof(a->base));
+	if (n == 1)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (leads(a, cand[i])) {
+			util_strlcpy(a->base, cand[i], sizeof(a->base));
+			return 0;
+		}
+	fprintf(stderr, "%s: no commander of --api leads now; asking %s\n",
+	        prog, a->base);
+	return 0;
+}
+
 int
 cli_api_setup(struct cli_api *a, const char *prog, const char *api_url,
               const char *token_file)
 {
 	const char *url = api_url, *env;
-	size_t n;
 
 	memset(a, 0, sizeof(*a));
 	a->timeout_ms = 10000;
@@ -62,27 +151,16 @@ cli_api_setup(struct cli_api *a, const char *prog, const char *api_url,
 		url = env;
 	if (url == NULL)
 		url = CLI_API_DEFAULT;
-	if (strncmp(url, "http://", 7) != 0 &&
-	    strncmp(url, "https://", 8) != 0) {
-		fprintf(stderr, "%s: --api: not an http:// URL '%s'\n", prog,
-		        url);
-		return -1;
-	}
-	if (util_strcpy_checked(a->base, url, sizeof(a->base)) != 0) {
-		fprintf(stderr, "%s: --api: URL too long\n", prog);
-		return -1;
-	}
-	n = strlen(a->base);
-	while (n > 0 && a->base[n - 1] == '/')
-		a->base[--n] = '\0';
-	if (token_file != NULL)
-		return read_token_file(a, prog, token_file);
-	if ((env = getenv("SEXTANT_TOKEN")) != NULL && *env &&
-	    util_strcpy_checked(a->token, env, sizeof(a->token)) != 0) {
+	if (token_file != NULL) {
+		if (read_token_file(a, prog, token_file) != 0)
+			return -1;
+	} else if ((env = getenv("SEXTANT_TOKEN")) != NULL && *env &&
+	           util_strcpy_checked(a->token, env, sizeof(a->token)) != 0) {
 		fprintf(stderr, "%s: SEXTANT_TOKEN: too long\n", prog);
 		return -1;
 	}
-	return 0;
+	/* the token first: asking who leads may need it */
+	return pick_leader(a, prog, url);
 }
 
 void

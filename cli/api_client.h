@@ -15,9 +15,11 @@
 
 struct cJSON;
 
+#define CLI_API_BASE_MAX 512
+
 struct cli_api {
-	char base[512];  /* no trailing slash */
-	char token[512]; /* "" = none */
+	char base[CLI_API_BASE_MAX]; /* no trailing slash */
+	char token[512];             /* "" = none */
 	uint32_t timeout_ms;
 };
 
@@ -30,9 +32,10 @@ struct cli_api {
 		"token-file", required_argument, NULL, CLI_API_OPT_TOKEN_FILE  \
 	}
 #define CLI_API_USAGE                                                          \
-	"      --api URL         the commander's API (default $SEXTANT_API "   \
+	"      --api URL[,URL]   the commander's API (default $SEXTANT_API "   \
 	"or\n"                                                                 \
-	"                        " CLI_API_DEFAULT ")\n"                       \
+	"                        " CLI_API_DEFAULT "); with HA, every\n"       \
+	"                        commander's: the leader is asked\n"           \
 	"      --token-file FILE bearer token (mode 0600); default: the\n"     \
 	"                        environment SEXTANT_TOKEN\n"
 

@@ -329,6 +329,15 @@ else
 	fail old_leader_stands_by "$(ha c1)"
 fi
 check leader_still_c2 leads c2
+# the CLI given both commanders asks the leader (the standby's fleet has
+# never heard from a pilot)
+cli_sees_val1() {
+	SEXTANT_API="$1" "$B/sextant" status --json 2>"$T/cli.err" |
+		jq -e '.nodes[] | select(.name == "val1") | .connected and .height > 0' >/dev/null
+}
+check cli_asks_the_leader cli_sees_val1 "$(api c1),$(api c2)"
+check cli_standby_alone_knows_nothing sh -c "! SEXTANT_API='$(api c1)' '$B/sextant' status --json 2>/dev/null |
+	jq -e '.nodes[] | select(.name == \"val1\") | .connected' >/dev/null"
 check gauge_new_leader_1 sh -c "[ \"\$(curl -s -m 2 '$(api c2)/metrics' | grep '^sextant_ha_leader{id=\"c2\"}')\" = 'sextant_ha_leader{id=\"c2\"} 1' ]"
 check gauge_back_standby_0 sh -c "[ \"\$(curl -s -m 2 '$(api c1)/metrics' | grep '^sextant_ha_leader{id=\"c1\"}')\" = 'sextant_ha_leader{id=\"c1\"} 0' ]"
 curl -s -m 2 "$(api c2)/api/v1/events?type=commander&limit=100" >"$T/ev2.json"
