@@ -733,17 +733,20 @@ on_timer(struct ingest_tcp *t)
 	for (unsigned i = 0; i < t->max_conns; i++) {
 		struct conn *c = t->slots[i];
 		int k = KILL_NONE;
+		uint64_t partial;
 
 		if (c == NULL || atomic_load(&c->kill) != KILL_NONE)
 			continue;
+		/* read once: the owner may finish the message (and store 0)
+		 * between two reads, and 0 is older than any limit */
+		partial = atomic_load(&c->partial_ms);
 		if (!atomic_load(&c->up) &&
 		    older(now, c->accepted_ms, t->handshake_ms))
 			k = KILL_HANDSHAKE;
 		else if (atomic_load(&c->wpending) &&
 		         older(now, atomic_load(&c->last_tx_ms), t->stall_ms))
 			k = KILL_STALL;
-		else if (atomic_load(&c->partial_ms) != 0 &&
-		         older(now, atomic_load(&c->partial_ms), t->stall_ms))
+		else if (partial != 0 && older(now, partial, t->stall_ms))
 			k = KILL_SLOW;
 		else if (older(now, atomic_load(&c->last_rx_ms), t->idle_ms))
 			k = KILL_IDLE;
