@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -697,7 +698,7 @@ test_hung_servers(void)
 struct ka_server {
 	int lfd, port, mode; /* 0 keep, 1 close after each, 2 drop 2nd */
 	int accepts, answered;
-	volatile bool stop;
+	atomic_bool stop; /* set by the test, read by the server thread */
 	pthread_t t;
 };
 
