@@ -597,6 +597,9 @@ proc_stop(void *h, uint32_t timeout_ms, char *err, size_t errlen)
 		pid_t pid = p->pid;
 
 		kill(-pid, SIGTERM);
+		/* a frozen (SIGSTOPped) node would keep the TERM pending for
+		 * the whole timeout, and a validator's demote waits on it */
+		kill(-pid, SIGCONT);
 		until = clock_mono_ms() + timeout_ms;
 		while (!reap(p) && clock_mono_ms() < until) {
 			sleep_ms(nap);

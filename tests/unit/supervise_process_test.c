@@ -189,6 +189,36 @@ test_stop_graceful(void)
 	ops->close(h);
 }
 
+/* A frozen node stops at SIGTERM, not at the timeout's SIGKILL: a
+ * validator's demote must not wait out a node someone SIGSTOPped.  The
+ * node handles TERM, as real nodes do (an unhandled TERM kills even a
+ * stopped process). */
+static void
+test_stop_frozen_node(void)
+{
+	void *h = open_sh("trap 'exit 0' TERM; echo ready; "
+	                  "while :; do sleep 0.05; done",
+	                  0, 0);
+	char err[SUPERVISE_ERR_MAX];
+	struct supervise_state st;
+	uint64_t t0;
+
+	clean_dir();
+	CHECK_EQ_INT(ops->start(h, err, sizeof(err)), 0);
+	CHECK(wait_log(logp, "ready", 5000));
+	CHECK_EQ_INT(ops->state(h, &st, err, sizeof(err)), 0);
+	CHECK(st.pid > 0 && kill(-(pid_t)st.pid, SIGSTOP) == 0);
+	t0 = clock_mono_ms();
+	CHECK_EQ_INT(ops->stop(h, 5000, err, sizeof(err)), 0);
+	CHECKF(clock_mono_ms() - t0 < 1500, "stop took %llu ms",
+	       (unsigned long long)(clock_mono_ms() - t0));
+	CHECK_EQ_INT(ops->state(h, &st, err, sizeof(err)), 0);
+	CHECK(!st.running);
+	CHECK_EQ_INT(st.exit_signal, 0);
+	CHECK_EQ_INT(st.exit_code, 0);
+	ops->close(h);
+}
+
 static void
 test_stop_escalates_to_kill(void)
 {
@@ -461,6 +491,7 @@ main(void)
 	snprintf(logp, sizeof(logp), "%s/node.log", dir);
 	RUN(test_output_and_rotation);
 	RUN(test_stop_graceful);
+	RUN(test_stop_frozen_node);
 	RUN(test_stop_escalates_to_kill);
 	RUN(test_exit_status_and_signal);
 	RUN(test_start_fails_at_once);
