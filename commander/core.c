@@ -288,6 +288,15 @@ on_heartbeat(void *arg, struct registry_pilot *p,
 		log_debug("lease to %s: %s group %s epoch %" PRIu64, p->name,
 		          proto_verb_str(cmd.verb), cmd.group, cmd.epoch);
 	}
+	if (c->groups != NULL) {
+		/* a failover's candidate (or revoked holder) heartbeats
+		 * sooner: its grant (or acknowledgement) rides on the next
+		 * exchange, and waiting a full interval slows the hand-over */
+		uint32_t iv = groups_interval_hint(c->groups, p->name);
+
+		if (iv != 0 && iv < reply->interval_ms)
+			reply->interval_ms = iv;
+	}
 	record(c, &evs);
 	log_debug("heartbeat from %s (%s) seq %" PRIu64 " height %" PRIu64
 	          " accepted",

@@ -114,10 +114,13 @@ handle_reply(struct pilot *p, const struct proto_reply *r, uint64_t sent_ms)
 		     : iv > HB_INTERVAL_MAX ? HB_INTERVAL_MAX
 		                            : iv;
 		if (iv != p->hb_interval_ms)
-			log_info("heartbeat every %" PRIu32
-			         " ms (the commander's interval)",
-			         iv);
+			log_debug("heartbeat every %" PRIu32
+			          " ms (the commander's interval)",
+			          iv);
 		p->hb_interval_ms = iv;
+		/* a shorter interval (a failover under way) counts now */
+		if (p->next_hb > now + iv)
+			p->next_hb = now + iv;
 	}
 	for (uint32_t i = 0; i < r->ncmds && i < PROTO_MAX_CMDS; i++) {
 		const struct proto_cmd *c = &r->cmds[i];
