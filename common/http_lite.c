@@ -474,9 +474,21 @@ connect_fd(int fd, const struct sockaddr *sa, socklen_t salen,
 	int e = 0, r;
 	socklen_t el = sizeof(e);
 
-	if (connect(fd, sa, salen) == 0)
-		return 0;
-	if (errno != EINPROGRESS && errno != EAGAIN && errno != EINTR)
+	/* EAGAIN: a unix socket's listen queue is full and nothing is in
+	 * progress to poll for; a blocking connect would wait for room, so
+	 * try again until the deadline.  (On TCP it means no local port.) */
+	for (;;) {
+		uint64_t now;
+
+		if (connect(fd, sa, salen) == 0)
+			return 0;
+		if (errno != EAGAIN || sa->sa_family != AF_UNIX)
+			break;
+		if ((now = clock_mono_ms()) >= deadline)
+			return -ETIMEDOUT;
+		poll(NULL, 0, deadline - now > 10 ? 10 : (int)(deadline - now));
+	}
+	if (errno != EINPROGRESS && errno != EINTR)
 		return -errno;
 	if ((r = wait_fd(fd, POLLOUT, deadline)) != 0)
 		return r;

@@ -693,6 +693,111 @@ test_hung_servers(void)
 	}
 }
 
+/* ---- a unix socket whose backlog is full ---- */
+
+struct backlog_server {
+	int lfd;
+	int served;
+};
+
+/* After a while, take the connection that filled the backlog, then serve
+ * the next one. */
+static void *
+backlog_thread(void *arg)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	                         "\r\nok";
+	struct backlog_server *b = arg;
+	char buf[4096];
+	size_t len = 0;
+	int fd;
+
+	poll(NULL, 0, 300);
+	if ((fd = accept(b->lfd, NULL, NULL)) < 0)
+		return NULL;
+	close(fd); /* the filler */
+	/* the request, unless it already gave up */
+	if (poll(&(struct pollfd){.fd = b->lfd, .events = POLLIN}, 1, 3000) <=
+	        0 ||
+	    (fd = accept(b->lfd, NULL, NULL)) < 0)
+		return NULL;
+	while (len < sizeof(buf) - 1) {
+		ssize_t n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "\r\n\r\n") != NULL) {
+			send_all(fd, ok, sizeof(ok) - 1);
+			b->served = 1;
+			break;
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+static void
+test_unix_backlog_full(void)
+{
+	/* A busy daemon's listen queue can be full: connect() on a
+	 * non-blocking unix socket then fails with EAGAIN (there is no
+	 * connection in progress to poll for).  A blocking connect would
+	 * wait for room; so must we, within the deadline. */
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct backlog_server b = {.lfd = -1};
+	char dir[] = "/tmp/sextant-http-backlog.XXXXXX", err[128];
+	struct http_resp resp = {0};
+	struct http_req req = {.url = "http://localhost/x", .timeout_ms = 3000};
+	int filler[8], nfill = 0, rc;
+	pthread_t t;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", dir);
+	req.unix_socket = sa.sun_path;
+	b.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (b.lfd < 0 || bind(b.lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(b.lfd, 0) != 0) {
+		CHECK(0);
+		goto out;
+	}
+	/* fill the queue until a connect says so */
+	while (nfill < 8) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+			CHECKF(errno == EAGAIN, "filler: %s", strerror(errno));
+			close(fd);
+			break;
+		}
+		filler[nfill++] = fd;
+	}
+	CHECK(nfill == 1);
+	if (pthread_create(&t, NULL, backlog_thread, &b) != 0) {
+		CHECK(0);
+		goto out;
+	}
+	rc = http_do(&req, &resp, err, sizeof(err));
+	CHECKF(rc == 0 && resp.status == 200 && resp.body &&
+	           strcmp(resp.body, "ok") == 0,
+	       "rc %d (%s)", rc, err);
+	http_resp_free(&resp);
+	http_thread_cleanup();
+	pthread_join(t, NULL);
+	CHECK(b.served == 1);
+out:
+	while (nfill > 0)
+		close(filler[--nfill]);
+	if (b.lfd >= 0)
+		close(b.lfd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 /* ---- keep-alive ---- */
 
 struct ka_server {
@@ -874,6 +979,7 @@ main(void)
 	RUN(test_hostile_servers);
 	RUN(test_hung_servers);
 	RUN(test_keep_alive);
+	RUN(test_unix_backlog_full);
 	RUN(test_connect_bounded);
 	RUN(test_https_through_libcurl);
 	return TEST_END();
