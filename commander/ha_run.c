@@ -124,10 +124,29 @@ act(struct ha *h, enum ha_action a)
 		if (rc != 0)
 			log_warnx("ha: lease keepalive: %s", err);
 		pthread_mutex_lock(&h->mu);
+		rev = h->sm.role == HA_LEADER ? h->sm.rev : 0;
+		pthread_mutex_unlock(&h->mu);
+		/* A live lease is not enough: a leader key deleted by hand
+		 * (or overwritten) lets a standby win while our keepalives
+		 * still succeed, and two leaders could then grant two
+		 * pilots.  The key must still be ours, at our revision. */
+		if (rc == 0 && ttl > 0 && rev != 0 &&
+		    (cur = malloc(sizeof(*cur))) != NULL) {
+			if (etcd_get(&h->el, h->leader_key, cur, &have, err,
+			             sizeof(err)) == 0 &&
+			    (!have || cur->mod_rev != rev ||
+			     strcmp((const char *)cur->value, h->conf.id) != 0))
+				why = "the leader key is no longer ours";
+			free(cur);
+		}
+		pthread_mutex_lock(&h->mu);
 		was = h->sm.role;
 		if (rc == 0 && ttl <= 0)
 			why = "etcd dropped our lease";
-		ha_sm_kept(&h->sm, sent, clock_mono_ms(), rc == 0, ttl);
+		if (why[0] && rc == 0 && ttl > 0)
+			ha_sm_fenced_out(&h->sm, clock_mono_ms());
+		else
+			ha_sm_kept(&h->sm, sent, clock_mono_ms(), rc == 0, ttl);
 		log_change(h, was, &h->sm, why);
 		pthread_mutex_unlock(&h->mu);
 		return;

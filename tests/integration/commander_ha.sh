@@ -401,6 +401,19 @@ check same_epoch_after_freeze wait_for 20 held_by c1 val1 1
 check primary_signs_after_freeze wait_for 30 signed_since val1 $((t_stop + TTL_MS))
 eval "kill -CONT \$PID_c2"
 check thawed_leader_stands_by wait_for 20 stands_by c2 c1
+
+# 7. the leader key deleted by hand while the leader's etcd lease lives:
+# the leader (c1) must notice at its next keepalive and step down, so two
+# commanders never lead at once; one leads again, same primary, same epoch
+_k=$(printf '%s' "$PREFIX/leader" | base64 -w0)
+curl -s -m 2 -X POST "$ETCD/v3/kv/deleterange" -d "{\"key\":\"$_k\"}" >/dev/null
+t_del=$(ms_now)
+check deleted_key_leader_steps_down wait_for 10 log_has "$T/c1c.log" 'the leader key is no longer ours'
+one_leads() { { leads c1 && ! leads c2; } || { leads c2 && ! leads c1; }; }
+check one_leader_after_key_deleted wait_for 20 one_leads
+held_any() { held_by c1 val1 1 || held_by c2 val1 1; }
+check same_epoch_after_key_deleted wait_for 20 held_any
+check primary_signs_after_key_deleted wait_for 30 signed_since val1 $((t_del + TTL_MS))
 gap=$(max_gap)
 echo "  longest pause between two signatures over the run: $gap ms"
 check no_gap_over_the_run [ "$gap" -gt 0 -a "$gap" -lt "$TTL_MS" ]
