@@ -80,91 +80,10 @@ max_lag = 5
 EOF
 
 # validator NAME: its directories, secret key, sign state and pilot.ini
-validator() {
-	_v=$1 _d="$T/$1"
-	_np=$(port)
-	_hp=$(port)
-	eval "NODEPORT_$_v=$_np"
-	mkdir -p "$_d/secret" "$_d/node/config" "$_d/node/data" "$_d/state"
-	chmod 700 "$_d/secret"
-	cat >"$_d/secret/priv_validator_key.json" <<EOF
-{
-  "address": "$VALADDR",
-  "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "dGVzdC1vbmx5LW5vdC1hLXJlYWwta2V5LTAwMDAwMDA="},
-  "priv_key": {"type": "tendermint/PrivKeyEd25519", "value": "dGVzdC1vbmx5LW5vdC1hLXJlYWwta2V5"}
-}
-EOF
-	chmod 600 "$_d/secret/priv_validator_key.json"
-	cat >"$_d/pilot.ini" <<EOF
-[pilot]
-name = $_v
-chain = cometbft
-role = validator
-network = fo-1
-group = g
-interval = 1s
-state_dir = $_d/state
-key = $T/keys/$_v.key
+. tests/validator.sh
 
-[commander]
-url = tcp://127.0.0.1:$CPORT
-key = $T/keys/commander.key.pub
-timeout = 2s
-reconnect_min = 200ms
-reconnect_max = 2s
-
-[node]
-rpc_url = http://127.0.0.1:$_np
-timeout = 1s
-
-[supervise]
-backend = process
-command = $B/simnode
-arg = --flavour
-arg = cometbft
-arg = --listen
-arg = 127.0.0.1:$_np
-arg = --genesis
-arg = $GENESIS
-arg = --block-ms
-arg = 1000
-arg = --name
-arg = $_v
-arg = --network
-arg = fo-1
-arg = --validator-key
-arg = $_d/node/config/priv_validator_key.json
-arg = --state
-arg = $_d/node/data/priv_validator_state.json
-arg = --journal
-arg = $T/journal
-arg = --lease-file
-arg = $_d/node/lease
-arg = --pidfile
-arg = $_d/node.pid
-log_file = $_d/node.log
-stop_timeout = 3s
-
-[signer]
-backend = keyswap
-mode = lease
-key_source = $_d/secret/priv_validator_key.json
-key_target = $_d/node/config/priv_validator_key.json
-state_file = $_d/node/data/priv_validator_state.json
-lease_file = $_d/node/lease
-
-[http]
-listen = http://127.0.0.1:$_hp
-EOF
-	if "$B/sextant-pilot" -n -f "$_d/pilot.ini" >"$_d/check.out" 2>&1; then
-		pass "${_v}_pilot_config"
-	else
-		fail "${_v}_pilot_config" "$(cat "$_d/check.out")"
-	fi
-}
-
-validator val1
-validator val2
+validator val1 fo-1 "tcp://127.0.0.1:$CPORT" http
+validator val2 fo-1 "tcp://127.0.0.1:$CPORT" http
 spawn commander "$B/sextant-commander" -d -f "$T/commander.ini"
 CPID=$LASTPID
 wait_for 10 log_has "$T/commander.log" "api on $API" ||
