@@ -205,51 +205,6 @@ api_reply_error(struct api_response *r, int status, const char *fmt, ...)
 	cJSON_Delete(o);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode [s, s+n) into buf; '+' is a space in queries. */
-static int
-pct_decode(const char *s, size_t n, bool plus, char *buf, size_t size)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int h, l;
-
-			if (i + 2 >= n)
-				return -EINVAL;
-			h = hexval(s[i + 1]);
-			l = hexval(s[i + 2]);
-			if (h < 0 || l < 0)
-				return -EINVAL;
-			c = h * 16 + l;
-			i += 2;
-			if (c == 0)
-				return -EINVAL;
-		} else if (c == '+' && plus) {
-			c = ' ';
-		}
-		if (o + 1 >= size)
-			return -ENOSPC;
-		buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return 0;
-}
-
 int
 api_query_get(const char *q, const char *name, char *buf, size_t size)
 {
@@ -268,8 +223,8 @@ api_query_get(const char *q, const char *name, char *buf, size_t size)
 				buf[0] = '\0';
 				return 1;
 			}
-			int rc = pct_decode(eq + 1, (size_t)(end - eq - 1),
-			                    true, buf, size);
+			int rc = util_pct_decode(eq + 1, (size_t)(end - eq - 1),
+			                         true, buf, size);
 			return rc < 0 ? rc : 1;
 		}
 		q = amp ? amp + 1 : end;
@@ -802,8 +757,8 @@ handle(nng_aio *aio)
 	}
 	qm = strchr(uri, '?');
 	c->query = qm ? qm + 1 : "";
-	if ((st = pct_decode(uri, qm ? (size_t)(qm - uri) : strlen(uri), false,
-	                     c->path, sizeof(c->path))) != 0) {
+	if ((st = util_pct_decode(uri, qm ? (size_t)(qm - uri) : strlen(uri),
+	                          false, c->path, sizeof(c->path))) != 0) {
 		if (st == -ENOSPC)
 			fail_now(c, 414, 0, false, "path over %zu bytes",
 			         sizeof(c->path) - 1);

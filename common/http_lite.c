@@ -163,25 +163,13 @@ hexval(char c)
 	return -1;
 }
 
-/* Percent-decode s[0..n) into out (NUL-terminated); -EINVAL if too long. */
+/* Percent-decode a URL's user or password: strict, and no CR or LF. */
 static int
 pct_decode(const char *s, size_t n, char *out, size_t outlen)
 {
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			c = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
-			i += 2;
-		}
-		if (c == '\0' || c == '\r' || c == '\n' || o + 1 >= outlen)
-			return -EINVAL;
-		out[o++] = c;
-	}
-	out[o] = '\0';
+	if (util_pct_decode(s, n, false, out, outlen) != 0 ||
+	    strpbrk(out, "\r\n") != NULL)
+		return -EINVAL;
 	return 0;
 }
 

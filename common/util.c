@@ -209,3 +209,47 @@ util_median_u64(uint64_t *v, size_t n)
 	/* lower median: a value some endpoint actually reported */
 	return v[(n - 1) / 2];
 }
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+util_pct_decode(const char *s, size_t n, bool plus, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int h, l;
+
+			if (i + 2 >= n)
+				return -EINVAL;
+			h = hexval(s[i + 1]);
+			l = hexval(s[i + 2]);
+			if (h < 0 || l < 0)
+				return -EINVAL;
+			c = h * 16 + l;
+			i += 2;
+			if (c == 0)
+				return -EINVAL;
+		} else if (c == '+' && plus) {
+			c = ' ';
+		}
+		if (o + 1 >= size)
+			return -ENOSPC;
+		buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return 0;
+}

@@ -27,6 +27,10 @@ int util_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* "0x1a2b" (or "1a2b" when allow_bare) as hex; 0 or -EINVAL / -ERANGE. */
 int util_parse_hex_u64(const char *s, bool allow_bare, uint64_t *out);
+/* Percent-decode s[0..n) into buf (NUL-terminated); with plus, '+' is a
+ * space (query strings).  0, -EINVAL for a malformed escape or one that
+ * decodes to NUL, -ENOSPC if buf is too small. */
+int util_pct_decode(const char *s, size_t n, bool plus, char *buf, size_t size);
 /* "250ms", "5s", "2m", "1h", or bare seconds "60": milliseconds. */
 int util_parse_duration_ms(const char *s, uint64_t *out_ms);
 /* "yes/no/true/false/on/off/1/0"; 0 or -EINVAL. */

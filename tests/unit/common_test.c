@@ -159,6 +159,30 @@ test_secrecy(void)
 	rmdir(dir);
 }
 
+static void
+test_pct_decode(void)
+{
+	char b[16];
+
+	CHECK_EQ_INT(util_pct_decode("a%20b%2fc", 9, false, b, sizeof(b)), 0);
+	CHECK_EQ_STR(b, "a b/c");
+	CHECK_EQ_INT(util_pct_decode("a+b", 3, true, b, sizeof(b)), 0);
+	CHECK_EQ_STR(b, "a b");
+	CHECK_EQ_INT(util_pct_decode("a+b", 3, false, b, sizeof(b)), 0);
+	CHECK_EQ_STR(b, "a+b");
+	/* truncated, not hex, NUL, too long */
+	CHECK_EQ_INT(util_pct_decode("ab%2", 4, false, b, sizeof(b)), -EINVAL);
+	CHECK_EQ_INT(util_pct_decode("%", 1, false, b, sizeof(b)), -EINVAL);
+	CHECK_EQ_INT(util_pct_decode("%zz", 3, false, b, sizeof(b)), -EINVAL);
+	CHECK_EQ_INT(util_pct_decode("a%00b", 5, false, b, sizeof(b)), -EINVAL);
+	CHECK_EQ_INT(
+	    util_pct_decode("0123456789abcdef", 16, false, b, sizeof(b)),
+	    -ENOSPC);
+	/* only n bytes are read */
+	CHECK_EQ_INT(util_pct_decode("ab%41", 2, false, b, sizeof(b)), 0);
+	CHECK_EQ_STR(b, "ab");
+}
+
 int
 main(void)
 {
@@ -168,5 +192,6 @@ main(void)
 	RUN(test_strings_and_median);
 	RUN(test_atomic_write_and_read);
 	RUN(test_secrecy);
+	RUN(test_pct_decode);
 	return TEST_END();
 }
