@@ -618,10 +618,12 @@ conn_new(struct ingest_tcp *t, int fd, const struct sockaddr_storage *ss)
 	pthread_mutex_lock(&t->mu);
 	if (t->nfree == 0) {
 		pthread_mutex_unlock(&t->mu);
-		close(fd);
+		/* count before the close: a peer that sees the close may read
+		 * the counter at once (ingest_test does) */
 		atomic_fetch_add(&in->conns_refused, 1);
 		conn_log(t, "refused connection from %s: %u connections open",
 		         addr, t->max_conns);
+		close(fd);
 		return;
 	}
 	slot = t->freelist[--t->nfree];
@@ -630,8 +632,8 @@ conn_new(struct ingest_tcp *t, int fd, const struct sockaddr_storage *ss)
 		pthread_mutex_lock(&t->mu);
 		t->freelist[t->nfree++] = slot;
 		pthread_mutex_unlock(&t->mu);
-		close(fd);
 		ingest_drop(in, INGEST_DROP_INTERNAL, addr, "out of memory");
+		close(fd);
 		return;
 	}
 	c->fd = fd;
@@ -644,12 +646,12 @@ conn_new(struct ingest_tcp *t, int fd, const struct sockaddr_storage *ss)
 	 * but keep whatever it does not */
 	sp_header_put(hdr, SP_PROTO_REP);
 	if (reply(c, hdr, sizeof(hdr)) != 0) {
-		close(fd);
-		free(c->wbuf);
-		free(c);
 		pthread_mutex_lock(&t->mu);
 		t->freelist[t->nfree++] = slot;
 		pthread_mutex_unlock(&t->mu);
+		close(fd);
+		free(c->wbuf);
+		free(c);
 		return;
 	}
 	pthread_mutex_lock(&t->mu);
