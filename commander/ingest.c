@@ -150,13 +150,16 @@ ingest_drop(struct ingest *in, enum ingest_drop why, const char *addr,
             const char *fmt, ...)
 {
 	struct drop_log *l = &in->logs[why];
-	uint64_t now = clock_mono_ms(), suppressed = 0;
+	uint64_t now, suppressed = 0;
 	char detail[256];
 	bool print;
 	va_list ap;
 
 	atomic_fetch_add_explicit(&in->dropped[why], 1, memory_order_relaxed);
 	pthread_mutex_lock(&in->log_mu);
+	/* read under the lock: a time read before it could be older than
+	 * the window another thread just opened, and wrap the subtraction */
+	now = clock_mono_ms();
 	if (now - l->window_start >= LOG_WINDOW_MS) {
 		suppressed = l->suppressed;
 		l->window_start = now;

@@ -28,6 +28,10 @@ struct report {
 	size_t npipes;
 	nng_aio *aio;
 	bool open;
+	/* cmu orders a cancel against the start of an operation: a cancel
+	 * between the flag's check and nng_*_aio would otherwise be lost
+	 * and the exchange would run for its whole timeout */
+	pthread_mutex_t cmu;
 	atomic_bool canceled;
 	uint32_t timeout_ms;
 	uint32_t conf_timeout_ms;
@@ -254,12 +258,14 @@ report_open(const struct report_params *p, struct report **out, char *err,
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&r->pmu, NULL);
+	pthread_mutex_init(&r->cmu, NULL);
 	r->timeout_ms = p->timeout_ms ? p->timeout_ms : 5000;
 	r->conf_timeout_ms = r->timeout_ms;
 	memcpy(r->my_pk, p->id->pk, ENV_PK_BYTES);
 	if (env_peer_init(&r->server, p->id->sk, p->server_pk) != 0) {
 		snprintf(err, errlen, "unusable commander or pilot key");
 		pthread_mutex_destroy(&r->pmu);
+		pthread_mutex_destroy(&r->cmu);
 		free(r);
 		return -EINVAL;
 	}
@@ -310,14 +316,35 @@ report_close(struct report *r)
 		nng_aio_free(r->aio);
 	env_peer_wipe(&r->server);
 	pthread_mutex_destroy(&r->pmu);
+	pthread_mutex_destroy(&r->cmu);
 	free(r);
 }
 
 void
 report_cancel(struct report *r)
 {
+	pthread_mutex_lock(&r->cmu);
 	atomic_store(&r->canceled, true);
 	nng_aio_cancel(r->aio);
+	pthread_mutex_unlock(&r->cmu);
+}
+
+/* Start a send (send) or a receive on r->aio unless canceled; false if
+ * canceled, and then nothing was started. */
+static bool
+start_op(struct report *r, bool send)
+{
+	bool ok;
+
+	pthread_mutex_lock(&r->cmu);
+	if ((ok = !atomic_load(&r->canceled))) {
+		if (send)
+			nng_send_aio(r->sock, r->aio);
+		else
+			nng_recv_aio(r->sock, r->aio);
+	}
+	pthread_mutex_unlock(&r->cmu);
+	return ok;
 }
 
 void
@@ -383,7 +410,11 @@ report_exchange(struct report *r, const struct proto_msg *req,
 
 	nng_aio_set_timeout(r->aio, (nng_duration)r->timeout_ms);
 	nng_aio_set_msg(r->aio, msg);
-	nng_send_aio(r->sock, r->aio);
+	if (!start_op(r, true)) {
+		nng_aio_set_msg(r->aio, NULL);
+		nng_msg_free(msg);
+		return REPORT_E_CANCELED;
+	}
 	nng_aio_wait(r->aio);
 	if ((rv = nng_aio_result(r->aio)) != 0) {
 		/* on failure the message is still ours */
@@ -394,11 +425,9 @@ report_exchange(struct report *r, const struct proto_msg *req,
 	}
 	if (sent_mono_ms)
 		*sent_mono_ms = clock_mono_ms();
-	if (atomic_load(&r->canceled))
-		return REPORT_E_CANCELED;
-
 	nng_aio_set_timeout(r->aio, (nng_duration)r->timeout_ms);
-	nng_recv_aio(r->sock, r->aio);
+	if (!start_op(r, false))
+		return REPORT_E_CANCELED;
 	nng_aio_wait(r->aio);
 	if ((rv = nng_aio_result(r->aio)) != 0) {
 		snprintf(err, errlen, "%s", nng_strerror(rv));
