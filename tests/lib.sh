@@ -2,9 +2,17 @@
 # Source it first: it makes $T (a temp dir), tracks every PID started with
 # spawn(), and on exit kills them and removes $T.  Results are "PASS name" /
 # "FAIL name" lines, which tests/run.sh counts.
+#
+# A test that sets OWN_TMPDIR=NAME before sourcing runs with TMPDIR a
+# directory of its own (exported: what it starts makes its temp files
+# there too), removed at exit: other tools sweep stale /tmp/sxt.* dirs.
 set -u
 B=${B:-build}
 case "$B" in /*) ;; *) B="$(pwd)/$B" ;; esac
+if [ -n "${OWN_TMPDIR:-}" ]; then
+	TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/sextant-$OWN_TMPDIR.XXXXXX") || exit 1
+	export TMPDIR
+fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/sextant-it.XXXXXX")
 PIDS=""
 NFAIL=0
@@ -19,6 +27,7 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+	[ -z "${OWN_TMPDIR:-}" ] || rmdir "$TMPDIR" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -66,6 +75,34 @@ free_port() {
 		ss -Htan "( sport = :$_p )" 2>/dev/null | grep -q . ||
 			{ echo "$_p"; return; }
 	done
+}
+
+# port: a free port that no earlier call in this test handed out, so that
+# two daemons never get one port before either listens.  Remembered in a
+# file: port runs in command substitutions, whose variables do not come
+# back.
+port() {
+	while :; do
+		_p=$(free_port)
+		grep -qx "$_p" "$T/.ports" 2>/dev/null && continue
+		echo "$_p" >>"$T/.ports"
+		echo "$_p"
+		return
+	done
+}
+
+# need_built PROG...: end the test with a FAIL unless each $B/PROG is built.
+need_built() {
+	for _prog in "$@"; do
+		[ -x "$B/$_prog" ] || { fail "built_$_prog"; finish; }
+	done
+}
+
+# hj PORT JQ-EXPR: the pilot's /health on PORT holds JQ-EXPR.  (jq 1.6 -e
+# exits 0 on empty input, so an unanswered request must fail here first.)
+hj() {
+	_b=$(curl -s -m 2 "http://127.0.0.1:$1/health") && [ -n "$_b" ] &&
+		printf '%s\n' "$_b" | jq -e "$2" >/dev/null
 }
 
 # log_has FILE PATTERN: grep -q on a log (for wait_for).

@@ -7,30 +7,19 @@
 # API's reason.  Then a real alert: a node whose pilot is killed fires
 # pilot_unreachable to the channel.
 . tests/lib.sh
+. tests/commander.sh
 
-for p in sextant sextant-commander sextant-pilot simnode; do
-	[ -x "$B/$p" ] || { fail "built_$p"; finish; }
-done
-CPORT=$(free_port)
-APORT=$(free_port)
-[ "$APORT" = "$CPORT" ] && APORT=$(free_port)
-NPORT=$(free_port)
-HPORT=$(free_port)
+need_built sextant sextant-commander sextant-pilot simnode
+CPORT=$(port)
+APORT=$(port)
+NPORT=$(port)
+HPORT=$(port)
 API=http://127.0.0.1:$APORT
-mkdir -p "$T/keys"
-for k in commander n1; do
-	"$B/sextant" keygen -o "$T/keys/$k.key" -C "$k" >/dev/null 2>&1 ||
-		{ fail "keygen_$k"; finish; }
-done
-cp "$T/keys/n1.key.pub" "$T/keys/authorized"
+keys n1
 (umask 077 && echo "alerts-test-token-0123456789" >"$T/keys/token")
-cat >"$T/commander.ini" <<EOF
-[commander]
-listen = tcp://127.0.0.1:$CPORT
-key = $T/keys/commander.key
-authorized_pilots = $T/keys/authorized
-state_dir = $T/cstate
-interval = 1s
+{
+	commander_conf "$CPORT"
+	cat <<EOF
 
 [api]
 listen = $API
@@ -43,6 +32,7 @@ pilot_unreachable_for = 1s
 type = log
 min_severity = info
 EOF
+} >"$T/commander.ini"
 cat >"$T/n1.ini" <<EOF
 [pilot]
 name = n1
@@ -67,9 +57,7 @@ listen = http://127.0.0.1:$HPORT
 EOF
 spawn sim "$B/simnode" --flavour cometbft --listen "127.0.0.1:$NPORT" \
 	--network al-1 --name n1
-spawn commander "$B/sextant-commander" -d -f "$T/commander.ini"
-wait_for 10 log_has "$T/commander.log" "api on $API" ||
-	{ fail commander_starts "$(tail -n 5 "$T/commander.log")"; finish; }
+start_commander
 spawn pilot "$B/sextant-pilot" -d -f "$T/n1.ini"
 PILOT=$LASTPID
 S="$B/sextant"

@@ -9,25 +9,13 @@
 # switchover --to` it moves the lease back with an acknowledgement: no
 # expiry wait.  Every step is a lease event, in order, in the API.
 . tests/lib.sh
+. tests/commander.sh
 
-for p in sextant sextant-commander sextant-pilot simnode; do
-	[ -x "$B/$p" ] || { fail "built_$p"; finish; }
-done
+need_built sextant sextant-commander sextant-pilot simnode
 if ! "$B/simnode" --help 2>&1 | grep -q -- --lease-file; then
 	fail simnode_has_lease_file "simnode has no --lease-file"
 	finish
 fi
-
-USED=""
-port() {
-	while :; do
-		_p=$(free_port)
-		case " $USED " in *" $_p "*) continue ;; esac
-		USED="$USED $_p"
-		echo "$_p"
-		return
-	done
-}
 
 TTL_MS=8000
 MARGIN_MS=2000
@@ -37,23 +25,13 @@ API=http://127.0.0.1:$APORT
 VALADDR=A1B2C3D4E5F60718293A4B5C6D7E8F9012345678
 GENESIS=$(($(date +%s) * 1000 - 300000))
 
-mkdir -p "$T/keys"
-chmod 700 "$T/keys"
-for k in commander val1 val2; do
-	"$B/sextant" keygen -o "$T/keys/$k.key" -C "$k" >/dev/null 2>&1 ||
-		{ fail "keygen_$k"; finish; }
-done
-cat "$T/keys/val1.key.pub" "$T/keys/val2.key.pub" >"$T/keys/authorized"
+keys val1 val2
 TOKEN=failover-test-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 (umask 077 && printf '%s\n' "$TOKEN" >"$T/keys/token")
 
-cat >"$T/commander.ini" <<EOF
-[commander]
-listen = tcp://127.0.0.1:$CPORT
-key = $T/keys/commander.key
-authorized_pilots = $T/keys/authorized
-state_dir = $T/cstate
-interval = 1s
+{
+	commander_conf "$CPORT"
+	cat <<EOF
 
 [api]
 listen = $API
@@ -78,16 +56,14 @@ margin = ${MARGIN_MS}ms
 failover_after = 2s
 max_lag = 5
 EOF
+} >"$T/commander.ini"
 
 # validator NAME: its directories, secret key, sign state and pilot.ini
 . tests/validator.sh
 
 validator val1 fo-1 "tcp://127.0.0.1:$CPORT" http
 validator val2 fo-1 "tcp://127.0.0.1:$CPORT" http
-spawn commander "$B/sextant-commander" -d -f "$T/commander.ini"
-CPID=$LASTPID
-wait_for 10 log_has "$T/commander.log" "api on $API" ||
-	{ fail commander_starts "$(tail -n 5 "$T/commander.log")"; finish; }
+start_commander
 spawn pilot_val1 "$B/sextant-pilot" -d -f "$T/val1/pilot.ini"
 P1=$LASTPID
 spawn pilot_val2 "$B/sextant-pilot" -d -f "$T/val2/pilot.ini"

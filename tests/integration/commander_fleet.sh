@@ -8,38 +8,18 @@
 # every event is still there with the same id, and the event stream
 # resumes after a Last-Event-ID.
 . tests/lib.sh
+. tests/commander.sh
 
-for p in sextant sextant-commander sextant-pilot simnode; do
-	[ -x "$B/$p" ] || { fail "built_$p"; finish; }
-done
-
-USED=""
-port() {
-	while :; do
-		_p=$(free_port)
-		case " $USED " in *" $_p "*) continue ;; esac
-		USED="$USED $_p"
-		echo "$_p"
-		return
-	done
-}
+need_built sextant sextant-commander sextant-pilot simnode
 
 CPORT=$(port)
 APORT=$(port)
 API=http://127.0.0.1:$APORT
 GENESIS=$(($(date +%s) * 1000 - 200000))
-mkdir -p "$T/keys"
-"$B/sextant" keygen -o "$T/keys/commander.key" -C commander >/dev/null 2>&1 ||
-	{ fail keygen; finish; }
-: >"$T/keys/authorized"
+keys
 {
+	commander_conf "$CPORT"
 	cat <<EOF
-[commander]
-listen = tcp://127.0.0.1:$CPORT
-key = $T/keys/commander.key
-authorized_pilots = $T/keys/authorized
-state_dir = $T/cstate
-interval = 1s
 stale = 5s
 
 [fleet]
@@ -68,9 +48,7 @@ node() {
 	spawn "sim_$1" "$B/simnode" --flavour cometbft --listen "127.0.0.1:$_np" \
 		--genesis "$GENESIS" --block-ms 1000 --name "$1" --network f-1
 	eval "SIM_$1=$LASTPID"
-	"$B/sextant" keygen -o "$T/keys/$1.key" -C "$1" >/dev/null 2>&1 ||
-		fail "keygen_$1"
-	cat "$T/keys/$1.key.pub" >>"$T/keys/authorized"
+	authorize "$1"
 	cat >"$T/$1.ini" <<EOF
 [pilot]
 name = $1
@@ -101,10 +79,7 @@ listen = http://127.0.0.1:$_hp
 EOF
 }
 for n in a b c; do node "$n"; done
-spawn commander "$B/sextant-commander" -d -f "$T/commander.ini"
-CPID=$LASTPID
-wait_for 10 log_has "$T/commander.log" "api on $API" ||
-	{ fail commander_starts "$(tail -n 5 "$T/commander.log")"; finish; }
+start_commander
 for n in a b c; do
 	spawn "pilot_$n" "$B/sextant-pilot" -d -f "$T/$n.ini"
 	eval "PILOT_$n=$LASTPID"

@@ -16,10 +16,9 @@
 # A leader stopped gracefully hands over at once (lease revoked); a frozen
 # one (SIGSTOP) is replaced, and thawed it stands by.
 . tests/lib.sh
+. tests/commander.sh
 
-for p in sextant sextant-commander sextant-pilot simnode journal_check relay; do
-	[ -x "$B/$p" ] || { fail "built_$p"; finish; }
-done
+need_built sextant sextant-commander sextant-pilot simnode journal_check relay
 if ! command -v etcd >/dev/null 2>&1; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get install -y etcd-server etcd-client >"$T/apt.log" 2>&1 ||
@@ -33,16 +32,6 @@ if ! command -v etcd >/dev/null 2>&1; then
 	fi
 fi
 
-USED=""
-port() {
-	while :; do
-		_p=$(free_port)
-		case " $USED " in *" $_p "*) continue ;; esac
-		USED="$USED $_p"
-		echo "$_p"
-		return
-	done
-}
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
 TTL_MS=8000 # the group's lease
@@ -77,29 +66,19 @@ etcd_get() {
 		jq -r '.kvs[0].value // empty' | base64 -d 2>/dev/null
 }
 
-mkdir -p "$T/keys"
-chmod 700 "$T/keys"
 # one logical commander: c1 and c2 share this key pair
-for k in commander val1 val2; do
-	"$B/sextant" keygen -o "$T/keys/$k.key" -C "$k" >/dev/null 2>&1 ||
-		{ fail "keygen_$k"; finish; }
-done
-cat "$T/keys/val1.key.pub" "$T/keys/val2.key.pub" >"$T/keys/authorized"
+keys val1 val2
 
-# commander ID: its config, ports in CPORT_ID / APORT_ID
-commander_conf() {
+# ha_commander ID ENDPOINTS: its config, ports in CPORT_ID / APORT_ID
+ha_commander() {
 	_c=$1
 	_cp=$(port)
 	_ap=$(port)
 	_ep=$2
 	eval "CPORT_$_c=$_cp APORT_$_c=$_ap"
-	cat >"$T/$_c.ini" <<EOF
-[commander]
-listen = tcp://127.0.0.1:$_cp
-key = $T/keys/commander.key
-authorized_pilots = $T/keys/authorized
-state_dir = $T/$_c-state
-interval = 1s
+	{
+		commander_conf "$_cp" "$T/$_c-state"
+		cat <<EOF
 
 [api]
 listen = http://127.0.0.1:$_ap
@@ -131,6 +110,7 @@ margin = 2s
 failover_after = 6s
 max_lag = 5
 EOF
+	} >"$T/$_c.ini"
 	if "$B/sextant-commander" -n -f "$T/$_c.ini" >"$T/$_c.check" 2>&1; then
 		pass "${_c}_config"
 	else
@@ -139,9 +119,9 @@ EOF
 }
 # c1 lists a dead member first: every call moves on to the next
 DEAD=$(port)
-commander_conf c1 "http://127.0.0.1:$DEAD
+ha_commander c1 "http://127.0.0.1:$DEAD
 endpoint = $ETCD"
-commander_conf c2 "http://127.0.0.1:$RPORT"
+ha_commander c2 "http://127.0.0.1:$RPORT"
 
 # validator NAME: its directories, secret key, sign state and pilot.ini
 . tests/validator.sh

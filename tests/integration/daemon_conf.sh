@@ -6,11 +6,8 @@
 #   NAME.err -> `-n` must exit 1 with that fixed string on stderr (the
 #               file, the line and the quoted value).
 # Set UPDATE=1 to rewrite the .ok files from the current output.
-# a directory of our own: other tools sweep stale /tmp/sxt.* test dirs
-TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/sextant-daemon_conf.XXXXXX") || exit 1
-export TMPDIR
+OWN_TMPDIR=daemon_conf
 . tests/lib.sh
-trap 'cleanup; rmdir "$TMPDIR" 2>/dev/null' EXIT
 top=$(pwd)
 not_in() { ! grep -q -- "$2" "$1"; }
 

@@ -6,24 +6,8 @@
 # lease holder shows in the API; stopping it (by its own timer, or by
 # Ctrl-C) leaves no process (the pilots' simnodes included) and no temp
 # dir behind.
-# a directory of our own: other tools sweep stale /tmp/sxt.* test dirs
-TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/sextant-demo.XXXXXX") || exit 1
-export TMPDIR
+OWN_TMPDIR=demo
 . tests/lib.sh
-trap 'cleanup; rmdir "$TMPDIR" 2>/dev/null' EXIT
-
-# lib.sh's free_port draws from the kernel's ephemeral range and checks only
-# listeners, so a connection holding the port can make bind fail; draw below
-# that range and check sockets in every state
-free_port() {
-	_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	_lo=${_lo:-32768}
-	while :; do
-		_p=$((10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (_lo - 10000)))
-		ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$_p\$" ||
-			{ echo "$_p"; return; }
-	done
-}
 
 # pids_gone FILE: every PID the demo printed is gone
 pids_gone() {

@@ -8,13 +8,6 @@
 # the pilot's log and metrics.
 . tests/lib.sh
 
-# hj PORT JQ-EXPR: /health holds and says so.  (jq 1.6 -e exits 0 on empty
-# input, so an unanswered request must fail here first.)
-hj() {
-	_b=$(curl -s -m 2 "http://127.0.0.1:$1/health") && [ -n "$_b" ] &&
-		printf '%s\n' "$_b" | jq -e "$2" >/dev/null
-}
-
 PILOT=$B/sextant-pilot
 TEST=pilot_anvil
 . tests/anvil.sh

@@ -8,20 +8,6 @@
 # later grant (the commander keeps granting) promotes after a clean watch.
 . tests/lib.sh
 
-USED=""
-port() { # a free port not handed out before in this test
-	while :; do
-		_p=$(free_port)
-		case " $USED " in *" $_p "*) continue ;; esac
-		USED="$USED $_p"
-		echo "$_p"
-		return
-	done
-}
-hj() { # PORT JQ-EXPR (jq 1.6 -e passes empty input: refuse it first)
-	_b=$(curl -s -m 2 "http://127.0.0.1:$1/health") && [ -n "$_b" ] &&
-		printf '%s\n' "$_b" | jq -e "$2" >/dev/null
-}
 
 ADDR=C4A05E2D17F3B86E9A0D6C3F1B2E4A5D7C8E9F01
 GENESIS=$(($(date +%s) * 1000 - 200000))

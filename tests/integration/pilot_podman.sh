@@ -13,10 +13,6 @@
 TEST=${TEST_NAME:-pilot_podman}
 . tests/podman.sh
 
-hj() { # PORT JQ-EXPR: /health holds (jq 1.6 -e passes empty input)
-	_b=$(curl -s -m 2 "http://127.0.0.1:$1/health") && [ -n "$_b" ] &&
-		printf '%s\n' "$_b" | jq -e "$2" >/dev/null
-}
 metric() { # PORT 'name{labels}': the sample's value
 	curl -s -m 2 "http://127.0.0.1:$1/metrics" | grep -v '^#' |
 		grep -F "$2 " | head -n 1 | awk '{print $NF}'

@@ -8,26 +8,8 @@
 # chain family is checked; /metrics passes promtool and /health answers.
 . tests/lib.sh
 
-# hj PORT JQ-EXPR: /health holds and says so.  (jq 1.6 -e exits 0 on empty
-# input, so an unanswered request must fail here first.)
-hj() {
-	_b=$(curl -s -m 2 "http://127.0.0.1:$1/health") && [ -n "$_b" ] &&
-		printf '%s\n' "$_b" | jq -e "$2" >/dev/null
-}
-
 PILOT=$B/sextant-pilot
 SIM=$B/simnode
-USED=""
-
-port() { # a free port not handed out before in this test
-	while :; do
-		_p=$(free_port)
-		case " $USED " in *" $_p "*) continue ;; esac
-		USED="$USED $_p"
-		echo "$_p"
-		return
-	done
-}
 
 # ref FLAVOUR: a reference simnode; sets REF_PORT
 ref() {

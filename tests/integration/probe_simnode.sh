@@ -8,17 +8,6 @@
 
 SX=$B/sextant
 SIM=$B/simnode
-USED=""
-
-port() { # a free port not handed out before in this test
-	while :; do
-		_p=$(free_port)
-		case " $USED " in *" $_p "*) continue ;; esac
-		USED="$USED $_p"
-		echo "$_p"
-		return
-	done
-}
 # probe CHAIN URL [args]: one JSON line into $T/last.json; probe's status
 probe() {
 	_c=$1

@@ -5,47 +5,22 @@
 # with the peer's address, and the two good pilots keep being served.  Then
 # a pilot restart (its request counter must survive) and a commander
 # restart (the pilots must register again) keep the channel working.
-# a directory of our own: other tools sweep stale /tmp/sxt.* test dirs
-TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/sextant-transport.XXXXXX") || exit 1
-export TMPDIR
+OWN_TMPDIR=transport
 . tests/lib.sh
-trap 'cleanup; rmdir "$TMPDIR" 2>/dev/null' EXIT
-
-# lib.sh's free_port draws from the kernel's ephemeral range and checks only
-# listeners, so a connection holding the port can make bind fail; draw below
-# that range and check sockets in every state
-free_port() {
-	_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	_lo=${_lo:-32768}
-	while :; do
-		_p=$((10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (_lo - 10000)))
-		ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$_p\$" ||
-			{ echo "$_p"; return; }
-	done
-}
+. tests/commander.sh
 
 C=$T/c.log
 not() { ! "$@"; }
-CPORT=$(free_port)
+CPORT=$(port)
 CURL=tcp://127.0.0.1:$CPORT
 GENESIS=$(($(date +%s) * 1000 - 100000))
 
-for k in commander p1 p2 p3; do
-	"$B/sextant" keygen -o "$T/$k.key" -C "$k" >/dev/null 2>&1 ||
-		{ fail "keygen_$k"; finish; }
-done
-# p3 is deliberately not listed
-cat "$T/p1.key.pub" "$T/p2.key.pub" >"$T/authorized"
-
-cat >"$T/c.ini" <<EOF
-[commander]
-listen = $CURL
-key = $T/commander.key
-authorized_pilots = $T/authorized
-state_dir = $T/cstate
-interval = 1s
-stale = 5s
-EOF
+keys p1 p2
+keygen p3 # deliberately not authorized
+{
+	commander_conf "$CPORT"
+	echo "stale = 5s"
+} >"$T/c.ini"
 
 # pilot NAME SIMNODE_PORT
 pilot_conf() {
@@ -58,11 +33,11 @@ network = test-1
 group = g1
 interval = 300ms
 state_dir = $T/$1.state
-key = $T/$1.key
+key = $T/keys/$1.key
 
 [commander]
 url = $CURL
-key = $T/commander.key.pub
+key = $T/keys/commander.key.pub
 timeout = 1s
 reconnect_min = 100ms
 reconnect_max = 1s
@@ -73,12 +48,12 @@ timeout = 1s
 
 # several pilots share this host: each its own /health port
 [http]
-listen = http://127.0.0.1:$(free_port)
+listen = http://127.0.0.1:$(port)
 EOF
 }
 
-N1=$(free_port)
-N2=$(free_port)
+N1=$(port)
+N2=$(port)
 spawn n1 "$B/simnode" --flavour cometbft --listen "127.0.0.1:$N1" \
 	--genesis "$GENESIS" --name n1 --network test-1
 spawn n2 "$B/simnode" --flavour cometbft --listen "127.0.0.1:$N2" \
