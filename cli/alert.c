@@ -15,6 +15,7 @@
 #include "cli/api_client.h"
 #include "cli/api_send.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/util.h"
 
 static void
@@ -38,8 +39,7 @@ usage(FILE *f)
 	           "\n"
 	           "options:\n"
 	           "      --json            print the API's JSON "
-	           "instead\n" CLI_API_USAGE
-	           "  -h, --help            show this help and exit\n");
+	           "instead\n" CLI_OPTS_USAGE);
 }
 
 static int
@@ -113,35 +113,20 @@ int
 cli_alert(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_API_LONGOPTS,
-	    {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, CLI_OPT_JSON},
+	    CLI_OPTS_LONGOPTS,
 	};
-	const char *api_url = NULL, *token_file = NULL, *verb;
+	struct cli_opts opts = {0};
 	struct cli_api api;
-	bool json = false;
+	const char *verb;
 	int ch, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		case CLI_API_OPT_API:
-			api_url = optarg;
-			break;
-		case CLI_API_OPT_TOKEN_FILE:
-			token_file = optarg;
-			break;
-		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		rc = cli_opts_take(&opts, ch, optarg, usage);
+		if (rc != CLI_OPTS_TAKEN)
+			return rc;
+	}
 	if (optind >= argc) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
@@ -152,12 +137,13 @@ cli_alert(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_api_setup(&api, "sextant alert", api_url, token_file) != 0)
+	if (cli_api_setup(&api, "sextant alert", opts.api_url,
+	                  opts.token_file) != 0)
 		return CLI_EXIT_FAIL;
 	if (strcmp(verb, "test") == 0)
 		rc = test(&api, argc - optind == 2 ? argv[optind + 1] : NULL);
 	else
-		rc = list(&api, json);
+		rc = list(&api, opts.json);
 	cli_api_clear(&api);
 	return rc;
 }

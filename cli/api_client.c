@@ -170,32 +170,46 @@ cli_api_clear(struct cli_api *a)
 }
 
 int
-cli_api_get(struct cli_api *a, const char *prog, const char *path, cJSON **out)
+cli_api_request(struct cli_api *a, const char *prog, const char *method,
+                const char *path, const char *body, struct http_resp *resp)
 {
 	char url[2048], err[512];
-	struct http_req req = {.method = "GET", .url = url};
-	struct http_resp resp;
-	const cJSON *e;
-	cJSON *o;
-	int rc;
+	struct http_req req = {.method = method, .url = url};
 
-	*out = NULL;
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", a->base, path) >=
 	    sizeof(url)) {
 		fprintf(stderr, "%s: request URL too long\n", prog);
-		return CLI_EXIT_FAIL;
+		return -1;
 	}
 	req.bearer = a->token[0] ? a->token : NULL;
 	req.timeout_ms = a->timeout_ms;
 	req.max_body = 16u << 20;
-	if ((rc = http_do(&req, &resp, err, sizeof(err))) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
-		return CLI_EXIT_FAIL;
+	if (body != NULL) {
+		req.body = body;
+		req.body_len = strlen(body);
+		req.content_type = "application/json";
 	}
+	if (http_do(&req, resp, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_api_get(struct cli_api *a, const char *prog, const char *path, cJSON **out)
+{
+	struct http_resp resp;
+	const cJSON *e;
+	cJSON *o;
+
+	*out = NULL;
+	if (cli_api_request(a, prog, "GET", path, NULL, &resp) != 0)
+		return CLI_EXIT_FAIL;
 	o = cJSON_ParseWithLength(resp.body, resp.len);
 	if (resp.status != 200) {
 		e = o ? cJSON_GetObjectItemCaseSensitive(o, "error") : NULL;
-		fprintf(stderr, "%s: %s: HTTP %ld: %s\n", prog, url,
+		fprintf(stderr, "%s: %s%s: HTTP %ld: %s\n", prog, a->base, path,
 		        resp.status,
 		        cJSON_IsString(e) ? e->valuestring : "(no error text)");
 		if (resp.status == 401 && a->token[0] == '\0')
@@ -209,7 +223,8 @@ cli_api_get(struct cli_api *a, const char *prog, const char *path, cJSON **out)
 	}
 	http_resp_free(&resp);
 	if (o == NULL) {
-		fprintf(stderr, "%s: %s: the answer is not JSON\n", prog, url);
+		fprintf(stderr, "%s: %s%s: the answer is not JSON\n", prog,
+		        a->base, path);
 		return CLI_EXIT_FAIL;
 	}
 	*out = o;

@@ -1,6 +1,6 @@
 /*
- * api_client.h: what `sextant status`, `events` and `node` share: the
- * --api URL and the token, one GET returning JSON, and terminal helpers.
+ * api_client.h: what the API subcommands share: the --api URL and the
+ * token, one request, one GET returning JSON, and terminal helpers.
  * The token comes from SEXTANT_TOKEN or --token-file (refused unless only
  * its owner can read it); the URL from --api, SEXTANT_API or the default.
  * These print their errors to stderr: they are the CLI's edge.
@@ -14,6 +14,7 @@
 #define CLI_API_DEFAULT "http://127.0.0.1:7401"
 
 struct cJSON;
+struct http_resp;
 
 #define CLI_API_BASE_MAX 512
 
@@ -23,26 +24,19 @@ struct cli_api {
 	uint32_t timeout_ms;
 };
 
-/* The long options every API command takes, for getopt_long tables. */
-#define CLI_API_OPT_API        1001
-#define CLI_API_OPT_TOKEN_FILE 1002
-#define CLI_API_LONGOPTS                                                       \
-	{"api", required_argument, NULL, CLI_API_OPT_API},                     \
-	{                                                                      \
-		"token-file", required_argument, NULL, CLI_API_OPT_TOKEN_FILE  \
-	}
-#define CLI_API_USAGE                                                          \
-	"      --api URL[,URL]   the commander's API (default $SEXTANT_API "   \
-	"or\n"                                                                 \
-	"                        " CLI_API_DEFAULT "); with HA, every\n"       \
-	"                        commander's: the leader is asked\n"           \
-	"      --token-file FILE bearer token (mode 0600); default: the\n"     \
-	"                        environment SEXTANT_TOKEN\n"
-
 /* Resolve URL and token: 0, or -1 after printing why. */
 int cli_api_setup(struct cli_api *, const char *prog, const char *api_url,
                   const char *token_file);
 void cli_api_clear(struct cli_api *); /* wipes the token */
+
+/*
+ * method base+path with body (JSON text, or NULL for none), with the
+ * token and timeout set up: 0 with *resp the answer, whatever its status
+ * (caller frees with http_resp_free), or -1 after printing the transport's
+ * error.
+ */
+int cli_api_request(struct cli_api *, const char *prog, const char *method,
+                    const char *path, const char *body, struct http_resp *resp);
 
 /*
  * GET base+path and parse the JSON answer into *out (caller deletes).

@@ -13,32 +13,14 @@ int
 cli_api_send(struct cli_api *a, const char *prog, const char *method,
              const char *path, const char *body, long *status, cJSON **out)
 {
-	char url[2048], err[512];
-	struct http_req req = {.method = method, .url = url};
 	struct http_resp resp;
 	const cJSON *e;
 	cJSON *o;
-	int rc;
 
 	*out = NULL;
 	*status = 0;
-	if ((size_t)snprintf(url, sizeof(url), "%s%s", a->base, path) >=
-	    sizeof(url)) {
-		fprintf(stderr, "%s: request URL too long\n", prog);
+	if (cli_api_request(a, prog, method, path, body, &resp) != 0)
 		return CLI_EXIT_FAIL;
-	}
-	req.bearer = a->token[0] ? a->token : NULL;
-	req.timeout_ms = a->timeout_ms;
-	req.max_body = 16u << 20;
-	if (body != NULL) {
-		req.body = body;
-		req.body_len = strlen(body);
-		req.content_type = "application/json";
-	}
-	if ((rc = http_do(&req, &resp, err, sizeof(err))) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
-		return CLI_EXIT_FAIL;
-	}
 	*status = resp.status;
 	o = cJSON_ParseWithLength(resp.body, resp.len);
 	if (resp.status < 200 || resp.status > 299) {

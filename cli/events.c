@@ -16,6 +16,7 @@
 
 #include "cli/api_client.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/http_stream.h"
 #include "common/util.h"
 
@@ -46,8 +47,7 @@ usage(FILE *f)
 	    "  -n, --limit N         at most N events (1..1000, default %d)\n"
 	    "  -f, --follow          keep streaming new events\n"
 	    "      --max N           with --follow: exit after N events\n"
-	    "      --json            one JSON object per line\n" CLI_API_USAGE
-	    "  -h, --help            show this help and exit\n",
+	    "      --json            one JSON object per line\n" CLI_OPTS_USAGE,
 	    DEFAULT_LIMIT);
 }
 
@@ -170,7 +170,7 @@ follow(struct follow *f)
 int
 cli_events(int argc, char **argv)
 {
-	enum { O_SINCE = 1, O_NODE, O_TYPE, O_MAX, O_JSON };
+	enum { O_SINCE = 1, O_NODE, O_TYPE, O_MAX };
 	static const struct option longopts[] = {
 	    {"since", required_argument, NULL, O_SINCE},
 	    {"node", required_argument, NULL, O_NODE},
@@ -178,12 +178,11 @@ cli_events(int argc, char **argv)
 	    {"limit", required_argument, NULL, 'n'},
 	    {"follow", no_argument, NULL, 'f'},
 	    {"max", required_argument, NULL, O_MAX},
-	    {"json", no_argument, NULL, O_JSON},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_API_LONGOPTS,
-	    {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, CLI_OPT_JSON},
+	    CLI_OPTS_LONGOPTS,
 	};
-	const char *api_url = NULL, *token_file = NULL, *since = NULL;
+	const char *since = NULL;
+	struct cli_opts opts = {0};
 	struct follow f = {0};
 	struct cli_api api;
 	uint64_t limit = DEFAULT_LIMIT, v;
@@ -236,23 +235,13 @@ cli_events(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			break;
-		case O_JSON:
-			f.json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		case CLI_API_OPT_API:
-			api_url = optarg;
-			break;
-		case CLI_API_OPT_TOKEN_FILE:
-			token_file = optarg;
-			break;
 		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
+			rc = cli_opts_take(&opts, c, optarg, usage);
+			if (rc != CLI_OPTS_TAKEN)
+				return rc;
 		}
 	}
+	f.json = opts.json;
 	if (optind != argc) {
 		fprintf(stderr, "sextant events: unexpected '%s'\n",
 		        argv[optind]);
@@ -263,7 +252,8 @@ cli_events(int argc, char **argv)
 		fprintf(stderr, "sextant events: --max needs --follow\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_api_setup(&api, "sextant events", api_url, token_file) != 0)
+	if (cli_api_setup(&api, "sextant events", opts.api_url,
+	                  opts.token_file) != 0)
 		return CLI_EXIT_FAIL;
 	f.api = &api;
 	snprintf(path, sizeof(path), "%" PRIu64, limit);

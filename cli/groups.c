@@ -5,7 +5,6 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "cli/api_client.h"
 #include "cli/api_send.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/util.h"
 #include "proto/msg.h"
 
@@ -38,8 +38,7 @@ usage(FILE *f)
 	        "options:\n"
 	        "      --json            print the API's JSON instead\n"
 	        "      --confirm GROUP   (release) the group's name "
-	        "again\n" CLI_API_USAGE
-	        "  -h, --help            show this help and exit\n");
+	        "again\n" CLI_OPTS_USAGE);
 }
 
 static const char *
@@ -142,46 +141,34 @@ int
 cli_groups(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
+	    {"json", no_argument, NULL, CLI_OPT_JSON},
 	    {"confirm", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_API_LONGOPTS,
-	    {NULL, 0, NULL, 0},
+	    CLI_OPTS_LONGOPTS,
 	};
-	const char *api_url = NULL, *token_file = NULL, *confirm = NULL;
+	const char *confirm = NULL;
+	struct cli_opts opts = {0};
 	struct cli_api api;
-	bool json = false;
 	cJSON *o = NULL, *gs, *g;
 	int ch, rc;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		switch (ch) {
-		case 'j':
-			json = true;
-			break;
 		case 'c':
 			confirm = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		case CLI_API_OPT_API:
-			api_url = optarg;
-			break;
-		case CLI_API_OPT_TOKEN_FILE:
-			token_file = optarg;
-			break;
 		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
+			rc = cli_opts_take(&opts, ch, optarg, usage);
+			if (rc != CLI_OPTS_TAKEN)
+				return rc;
 		}
 	if (!(optind == argc ||
 	      (argc - optind == 2 && strcmp(argv[optind], "release") == 0))) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_api_setup(&api, "sextant groups", api_url, token_file) != 0)
+	if (cli_api_setup(&api, "sextant groups", opts.api_url,
+	                  opts.token_file) != 0)
 		return CLI_EXIT_FAIL;
 	if (optind < argc) {
 		rc = release(&api, argv[optind + 1], confirm);
@@ -192,7 +179,7 @@ cli_groups(int argc, char **argv)
 	cli_api_clear(&api);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (json) {
+	if (opts.json) {
 		char *s = cJSON_Print(o);
 
 		if (s)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/keys.h"
 
 static void
@@ -59,12 +60,8 @@ cli_keygen(int argc, char **argv)
 		case 'C':
 			comment = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
+		default: /* -h, or getopt's '?' */
+			return cli_opts_usage(c, usage);
 		}
 	}
 	if (optind < argc) {

@@ -2,7 +2,6 @@
  * sextant node NAME: one node in detail, from GET /api/v1/nodes/NAME.
  */
 #include <getopt.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "cli/api_client.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 static void
 usage(FILE *f)
@@ -26,8 +26,7 @@ usage(FILE *f)
 	           "\n"
 	           "options:\n"
 	           "      --json            print the API's JSON "
-	           "instead\n" CLI_API_USAGE
-	           "  -h, --help            show this help and exit\n");
+	           "instead\n" CLI_OPTS_USAGE);
 }
 
 static void
@@ -119,37 +118,20 @@ int
 cli_node(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_API_LONGOPTS,
-	    {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, CLI_OPT_JSON},
+	    CLI_OPTS_LONGOPTS,
 	};
-	const char *api_url = NULL, *token_file = NULL;
+	struct cli_opts opts = {0};
 	char path[512] = "";
 	struct cli_api api;
-	bool json = false;
 	cJSON *o = NULL;
 	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		case CLI_API_OPT_API:
-			api_url = optarg;
-			break;
-		case CLI_API_OPT_TOKEN_FILE:
-			token_file = optarg;
-			break;
-		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
+		rc = cli_opts_take(&opts, c, optarg, usage);
+		if (rc != CLI_OPTS_TAKEN)
+			return rc;
 	}
 	if (optind != argc - 1 || argv[optind][0] == '\0') {
 		fprintf(stderr, "sextant node: one node name expected\n");
@@ -168,15 +150,15 @@ cli_node(int argc, char **argv)
 		char p2[600];
 
 		snprintf(p2, sizeof(p2), "/api/v1/nodes/%s", path + 3);
-		if (cli_api_setup(&api, "sextant node", api_url, token_file) !=
-		    0)
+		if (cli_api_setup(&api, "sextant node", opts.api_url,
+		                  opts.token_file) != 0)
 			return CLI_EXIT_FAIL;
 		rc = cli_api_get(&api, "sextant node", p2, &o);
 		cli_api_clear(&api);
 	}
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (json) {
+	if (opts.json) {
 		char *s = cJSON_Print(o);
 
 		if (s != NULL)

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/util.h"
 #include "pilot/probe.h"
 
@@ -161,12 +162,8 @@ cli_probe(int argc, char **argv)
 		case OPT_COMMAND:
 			command = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
+		default: /* -h, or getopt's '?' */
+			return cli_opts_usage(c, usage);
 		}
 	}
 	if (optind < argc || chain == NULL ||

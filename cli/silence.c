@@ -18,6 +18,7 @@
 #include "cli/api_client.h"
 #include "cli/api_send.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/util.h"
 
 static void
@@ -47,8 +48,7 @@ usage(FILE *f)
 	           "options:\n"
 	           "      --author NAME     who (default: $USER)\n"
 	           "      --json            (list) print the API's JSON "
-	           "instead\n" CLI_API_USAGE
-	           "  -h, --help            show this help and exit\n");
+	           "instead\n" CLI_OPTS_USAGE);
 }
 
 struct add_args {
@@ -184,15 +184,13 @@ cli_silence(int argc, char **argv)
 	    {"duration", required_argument, NULL, 'd'},
 	    {"comment", required_argument, NULL, 'c'},
 	    {"author", required_argument, NULL, 'a'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_API_LONGOPTS,
-	    {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, CLI_OPT_JSON},
+	    CLI_OPTS_LONGOPTS,
 	};
-	const char *api_url = NULL, *token_file = NULL, *verb;
+	struct cli_opts opts = {0};
 	struct add_args a = {0};
 	struct cli_api api;
-	bool json = false;
+	const char *verb;
 	int ch, rc, nargs;
 
 	optind = 1;
@@ -219,21 +217,10 @@ cli_silence(int argc, char **argv)
 		case 'a':
 			a.author = optarg;
 			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		case CLI_API_OPT_API:
-			api_url = optarg;
-			break;
-		case CLI_API_OPT_TOKEN_FILE:
-			token_file = optarg;
-			break;
 		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
+			rc = cli_opts_take(&opts, ch, optarg, usage);
+			if (rc != CLI_OPTS_TAKEN)
+				return rc;
 		}
 	nargs = argc - optind;
 	verb = nargs > 0 ? argv[optind] : "";
@@ -243,12 +230,13 @@ cli_silence(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_api_setup(&api, "sextant silence", api_url, token_file) != 0)
+	if (cli_api_setup(&api, "sextant silence", opts.api_url,
+	                  opts.token_file) != 0)
 		return CLI_EXIT_FAIL;
 	if (strcmp(verb, "add") == 0)
 		rc = add(&api, &a);
 	else if (strcmp(verb, "list") == 0)
-		rc = list(&api, json);
+		rc = list(&api, opts.json);
 	else
 		rc = rm(&api, argv[optind + 1]);
 	cli_api_clear(&api);

@@ -13,6 +13,7 @@
 
 #include "cli/api_client.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/util.h"
 
 #define NCOLS 12
@@ -31,8 +32,7 @@ usage(FILE *f)
 	        "\n"
 	        "options:\n"
 	        "      --json            print the API's JSON "
-	        "instead\n" CLI_API_USAGE
-	        "  -h, --help            show this help and exit\n");
+	        "instead\n" CLI_OPTS_USAGE);
 }
 
 struct table {
@@ -200,36 +200,19 @@ int
 cli_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_API_LONGOPTS,
-	    {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, CLI_OPT_JSON},
+	    CLI_OPTS_LONGOPTS,
 	};
-	const char *api_url = NULL, *token_file = NULL;
+	struct cli_opts opts = {0};
 	struct cli_api api;
-	bool json = false;
 	cJSON *o = NULL;
 	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		case CLI_API_OPT_API:
-			api_url = optarg;
-			break;
-		case CLI_API_OPT_TOKEN_FILE:
-			token_file = optarg;
-			break;
-		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
+		rc = cli_opts_take(&opts, c, optarg, usage);
+		if (rc != CLI_OPTS_TAKEN)
+			return rc;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "sextant status: unexpected '%s'\n",
@@ -237,13 +220,14 @@ cli_status(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_api_setup(&api, "sextant status", api_url, token_file) != 0)
+	if (cli_api_setup(&api, "sextant status", opts.api_url,
+	                  opts.token_file) != 0)
 		return CLI_EXIT_FAIL;
 	rc = cli_api_get(&api, "sextant status", "/api/v1/fleet", &o);
 	cli_api_clear(&api);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (json) {
+	if (opts.json) {
 		char *s = cJSON_Print(o);
 
 		if (s != NULL)

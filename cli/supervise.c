@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/util.h"
 #include "pilot/supervise.h"
 
@@ -181,12 +182,8 @@ cli_supervise(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			c.log_keep = (uint32_t)v;
 			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
+		default: /* -h, or getopt's '?' */
+			return cli_opts_usage(ch, usage);
 		}
 	}
 	/* VERB... [-- PROGRAM ARG...] */

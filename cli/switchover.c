@@ -19,6 +19,7 @@
 #include "cli/api_client.h"
 #include "cli/api_send.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "common/util.h"
 #include "proto/msg.h"
 
@@ -44,9 +45,7 @@ usage(FILE *f)
 	        "      --to NODE         the node to move the lease to\n"
 	        "      --no-wait         return once the switchover started\n"
 	        "      --timeout D       wait at most this long (default "
-	        "60s)\n" CLI_API_USAGE
-	        "  -h, --help            show this help and exit\n"
-	        "\n"
+	        "60s)\n" CLI_OPTS_USAGE "\n"
 	        "exit status: 0 moved (or started, with --no-wait), 1 "
 	        "refused or\n"
 	        "not done in time (the reason is printed), 2 usage.\n");
@@ -122,11 +121,10 @@ cli_switchover(int argc, char **argv)
 	    {"to", required_argument, NULL, 't'},
 	    {"no-wait", no_argument, NULL, 'n'},
 	    {"timeout", required_argument, NULL, 'T'},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_API_LONGOPTS,
-	    {NULL, 0, NULL, 0},
+	    CLI_OPTS_LONGOPTS,
 	};
-	const char *api_url = NULL, *token_file = NULL, *to = NULL;
+	const char *to = NULL;
+	struct cli_opts opts = {0};
 	char seg[3 * PROTO_NAME_MAX], path[512], target[PROTO_NAME_MAX];
 	uint64_t timeout_ms = 60000;
 	struct cli_api api;
@@ -155,18 +153,10 @@ cli_switchover(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return CLI_EXIT_OK;
-		case CLI_API_OPT_API:
-			api_url = optarg;
-			break;
-		case CLI_API_OPT_TOKEN_FILE:
-			token_file = optarg;
-			break;
 		default:
-			usage(stderr);
-			return CLI_EXIT_USAGE;
+			rc = cli_opts_take(&opts, ch, optarg, usage);
+			if (rc != CLI_OPTS_TAKEN)
+				return rc;
 		}
 	if (argc - optind != 1) {
 		usage(stderr);
@@ -177,7 +167,8 @@ cli_switchover(int argc, char **argv)
 		fprintf(stderr, "sextant switchover: name too long\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_api_setup(&api, "sextant switchover", api_url, token_file) != 0)
+	if (cli_api_setup(&api, "sextant switchover", opts.api_url,
+	                  opts.token_file) != 0)
 		return CLI_EXIT_FAIL;
 	if ((b = cJSON_CreateObject()) == NULL ||
 	    (to && cJSON_AddStringToObject(b, "to", to) == NULL) ||
