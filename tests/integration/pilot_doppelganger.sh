@@ -7,21 +7,28 @@
 # node never signs, and the pilot says why.  Then the rogue stops and a
 # later grant (the commander keeps granting) promotes after a clean watch.
 . tests/lib.sh
+. tests/commander.sh
+. tests/validator.sh
 
-
-ADDR=C4A05E2D17F3B86E9A0D6C3F1B2E4A5D7C8E9F01
+VALADDR=C4A05E2D17F3B86E9A0D6C3F1B2E4A5D7C8E9F01
 GENESIS=$(($(date +%s) * 1000 - 200000))
-for k in commander val2; do
-	"$B/sextant" keygen -o "$T/$k.key" -C "$k" >/dev/null 2>&1 ||
-		{ fail "keygen_$k"; finish; }
-done
-cp "$T/val2.key.pub" "$T/authorized"
-mkdir -p "$T/secret" "$T/node/config" "$T/node/data" "$T/rogue"
-chmod 700 "$T/secret"
-printf '{"address":"%s","pub_key":{"type":"tendermint/PubKeyEd25519","value":""}}\n' \
-	"$ADDR" >"$T/secret/key.json"
-chmod 600 "$T/secret/key.json"
-cp "$T/secret/key.json" "$T/rogue/key.json"
+keys val2
+CPORT=$(port)
+NODE=$(port)
+HTTP=$(port)
+# no lease file: only the doppelganger check stands between a grant and
+# signing
+VAL_DIR=$T VAL_GROUP=val-g VAL_HTTP=$HTTP VAL_LEASE=no
+VAL_SIGNER="doppelganger_blocks = 3"
+VAL_COMMANDER="timeout = 1s
+reconnect_min = 100ms
+reconnect_max = 1s"
+VAL_STOP_TIMEOUT=2s
+validator_conf val2 dop-1 "tcp://127.0.0.1:$CPORT" "$NODE"
+KEY=$T/val2/secret/priv_validator_key.json
+NODE_KEY=$T/val2/node/config/priv_validator_key.json
+mkdir -p "$T/rogue"
+cp "$KEY" "$T/rogue/key.json"
 
 # the rogue: the same key, signing every height into the journal
 ROGUE=$(port)
@@ -32,14 +39,9 @@ ROGUE_PID=$LASTPID
 wait_for 10 curl -s -m 1 -o /dev/null "http://127.0.0.1:$ROGUE/_sim/state" ||
 	{ fail rogue_starts; finish; }
 
-CPORT=$(port)
-cat >"$T/c.ini" <<EOF
-[commander]
-listen = tcp://127.0.0.1:$CPORT
-key = $T/commander.key
-authorized_pilots = $T/authorized
-state_dir = $T/cstate
-interval = 1s
+{
+	commander_conf "$CPORT"
+	cat <<EOF
 
 [api]
 listen = http://127.0.0.1:$(port)
@@ -54,67 +56,13 @@ ttl = 4s
 margin = 800ms
 failover_after = 2400ms
 EOF
-NODE=$(port)
-HTTP=$(port)
-cat >"$T/p.ini" <<EOF
-[pilot]
-name = val2
-chain = cometbft
-role = validator
-network = dop-1
-group = val-g
-interval = 1s
-state_dir = $T/state
-key = $T/val2.key
-
-[commander]
-url = tcp://127.0.0.1:$CPORT
-key = $T/commander.key.pub
-timeout = 1s
-reconnect_min = 100ms
-reconnect_max = 1s
-
-[node]
-rpc_url = http://127.0.0.1:$NODE
-timeout = 1s
-
-[supervise]
-backend = process
-command = $B/simnode
-arg = --flavour
-arg = cometbft
-arg = --listen
-arg = 127.0.0.1:$NODE
-arg = --genesis
-arg = $GENESIS
-arg = --name
-arg = val2
-arg = --network
-arg = dop-1
-arg = --validator-key
-arg = $T/node/config/key.json
-arg = --state
-arg = $T/node/data/state.json
-arg = --journal
-arg = $T/journal
-stop_timeout = 2s
-
-[signer]
-backend = keyswap
-key_source = $T/secret/key.json
-key_target = $T/node/config/key.json
-state_file = $T/node/data/state.json
-doppelganger_blocks = 3
-
-[http]
-listen = 127.0.0.1:$HTTP
-EOF
+} >"$T/c.ini"
 "$B/sextant-commander" -n -f "$T/c.ini" 2>"$T/c.err" ||
 	{ fail commander_config "$(cat "$T/c.err")"; finish; }
-"$B/sextant-pilot" -n -f "$T/p.ini" 2>"$T/p.err" ||
+"$B/sextant-pilot" -n -f "$T/val2/pilot.ini" 2>"$T/p.err" ||
 	{ fail pilot_config "$(cat "$T/p.err")"; finish; }
 spawn c "$B/sextant-commander" -d -v -f "$T/c.ini"
-spawn pilot "$B/sextant-pilot" -d -f "$T/p.ini"
+spawn pilot "$B/sextant-pilot" -d -f "$T/val2/pilot.ini"
 
 check demoted_at_start wait_for 10 grep -q 'demoted at start, not signing' "$T/pilot.log"
 if wait_for 30 grep -q 'promotion failed, not signing: doppelganger: .* signed #[0-9]*: the key signs somewhere else' "$T/pilot.log"; then
@@ -122,8 +70,8 @@ if wait_for 30 grep -q 'promotion failed, not signing: doppelganger: .* signed #
 else
 	fail doppelganger_aborts_promotion "$(tail -n 8 "$T/pilot.log")"
 fi
-check watch_was_logged grep -q "doppelganger check: watching 3 commits after #[0-9]* for $ADDR" "$T/pilot.log"
-check key_never_placed test ! -e "$T/node/config/key.json"
+check watch_was_logged grep -q "doppelganger check: watching 3 commits after #[0-9]* for $VALADDR" "$T/pilot.log"
+check key_never_placed test ! -e "$NODE_KEY"
 check val2_never_signed sh -c "! grep -q ' val2 ' '$T/journal'"
 check health_not_signing hj "$HTTP" '.signer.signing | not'
 
@@ -134,7 +82,7 @@ if wait_for 40 hj "$HTTP" '.signer.signing and .signer.lease_epoch > 0'; then
 else
 	fail promoted_once_clear "$(tail -n 8 "$T/pilot.log")"
 fi
-check key_in_place cmp -s "$T/secret/key.json" "$T/node/config/key.json"
+check key_in_place cmp -s "$KEY" "$NODE_KEY"
 check val2_signs wait_for 10 grep -q ' val2 ' "$T/journal"
 # never a height signed by both
 check no_double_sign sh -c "awk '{print \$1}' '$T/journal' | sort | uniq -d | grep -q . && exit 1 || exit 0"
