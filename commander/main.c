@@ -3,20 +3,15 @@
  * sealed nng channel (ingest.c); core.c puts the fleet model, the restart
  * budget, the failover leases, the durable event store, the alerts and the
  * HTTP API together.  This file parses flags, loads the config, and runs
- * the main loop: signals, and the periodic tick.
+ * the main loop: the periodic tick, and the signals (common/daemon.h).
  */
-#include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "commander/conf.h"
 #include "commander/core.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -50,115 +45,55 @@ usage(FILE *f)
 }
 
 static void
-on_signal(int sig)
+dump_conf(const void *c, FILE *f)
 {
-	(void)sig; /* never runs: the signals are blocked and waited for */
-}
-
-/* Block the stop signals in every thread (nng's threads inherit the mask)
- * and take them synchronously in the main loop. */
-static void
-signals_setup(sigset_t *set)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* an inherited SIG_IGN (background jobs of a shell) would discard
-	 * them; a handler makes them pending so sigtimedwait sees them */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, set, NULL);
+	commander_conf_dump(c, f);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *path = DEFAULT_CONF;
-	int ch, check = 0, fg = 0, verbose = 0;
+	struct daemon_opts o;
+	struct daemon_signals sigs;
 	struct commander_conf *cfg;
 	struct core *core = NULL;
 	char err[1024];
-	sigset_t set;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, "df:hnv", longopts, NULL)) != -1)
-		switch (ch) {
-		case 'd':
-			fg = 1;
-			break;
-		case 'f':
-			path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-
-	signals_setup(&set);
-	log_init("sextant-commander", fg || check, verbose);
-	if ((cfg = commander_conf_load(path, err, sizeof(err))) == NULL) {
-		if (check) {
-			fprintf(stderr, "%s\n", err);
-			return 1;
-		}
-		fatalx("%s", err);
-	}
-	if (check) {
-		if (verbose)
-			commander_conf_dump(cfg, stdout);
-		else
-			fprintf(stderr, "configuration OK\n");
+	if ((rc = daemon_opts_parse(argc, argv, DEFAULT_CONF, usage, &o)) >= 0)
+		return rc;
+	daemon_signals_block(&sigs);
+	log_init("sextant-commander", o.foreground || o.check, o.verbose);
+	cfg = commander_conf_load(o.conf, err, sizeof(err));
+	if (o.check) {
+		rc = daemon_check(&o, cfg, err, dump_conf);
 		commander_conf_free(cfg);
-		return 0;
+		return rc;
 	}
+	if (cfg == NULL)
+		fatalx("%s", err);
 
 	/* before any thread exists: nng's and curl's would not survive */
-	if (!fg && daemon(1, 0) != 0)
+	if (!o.foreground && daemon(1, 0) != 0)
 		fatal("daemon");
 	if (core_start(cfg, SEXTANT_VERSION, &core, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	/* a signal before this stays pending and is taken at once */
+	if ((rc = daemon_signals_start(&sigs, NULL, NULL)) != 0)
+		fatalx("signal thread: %s", strerror(-rc));
 	for (;;) {
-		struct timespec ts = {.tv_sec = 0,
-		                      .tv_nsec = TICK_MS * 1000000L};
-		int sig = sigtimedwait(&set, NULL, &ts);
-
-		if (sig == SIGINT || sig == SIGTERM) {
-			log_info("%s: stopping", strsignal(sig));
+		daemon_sleep_until(&sigs, clock_mono_ms() + TICK_MS);
+		if (daemon_stop_signal(&sigs))
 			break;
-		}
-		if (sig == SIGHUP) {
+		if (daemon_reload_asked(&sigs)) {
 			log_info("SIGHUP: reload is not supported yet; "
 			         "restart to apply a new config");
 			continue;
 		}
-		if (sig < 0 && errno != EAGAIN && errno != EINTR)
-			fatal("sigtimedwait");
 		core_tick(core, clock_mono_ms(), clock_wall_ms());
 	}
+	log_info("%s: stopping", strsignal(daemon_stop_signal(&sigs)));
+	daemon_signals_join(&sigs);
 	core_stop(core);
 	commander_conf_free(cfg);
 	return 0;

@@ -8,18 +8,13 @@
  * no config file but the Aleph Zero monitor's environment, it builds its
  * config from that (standalone.c).
  */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/daemon.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -31,11 +26,7 @@
 
 #define DEFAULT_CONF "/etc/sextant/pilot.ini"
 
-static atomic_bool stopping;
-static atomic_bool reload_asked;
-static atomic_int stop_signal;
-static struct report *volatile signal_report;
-static int wake_fd[2] = {-1, -1};
+static struct daemon_signals sigs;
 
 static void
 usage(FILE *f)
@@ -62,83 +53,6 @@ usage(FILE *f)
 	       "reloads [policy] and [reference] (other sections: restart).\n"
 	       "Environment: SEXTANT_PILOT_KEY overrides [pilot] key;\n"
 	       "SEXTANT_NODE_PASSWORD overrides [node] password.\n");
-}
-
-static void
-on_signal(int sig)
-{
-	(void)sig; /* never runs: the signals are blocked and waited for */
-}
-
-/*
- * A thread takes the stop signals so that a pending exchange with the
- * commander (blocked in nng for up to its timeout) is canceled at once.
- */
-static void *
-signal_thread(void *arg)
-{
-	sigset_t *set = arg;
-	int sig;
-
-	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			atomic_store(&reload_asked, true);
-			if (write(wake_fd[1], "x", 1) < 0) {
-				/* the main loop also polls the flag */
-			}
-			continue;
-		}
-		atomic_store(&stop_signal, sig);
-		atomic_store(&stopping, true);
-		if (signal_report)
-			report_cancel(signal_report);
-		if (write(wake_fd[1], "x", 1) < 0) {
-			/* the main loop also polls the flag */
-		}
-		return NULL;
-	}
-}
-
-static void
-signals_setup(sigset_t *set)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* an inherited SIG_IGN would discard them before sigwait sees them */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, set, NULL);
-}
-
-/* Sleep until deadline (monotonic ms) or a stop signal. */
-static void
-sleep_until(uint64_t deadline)
-{
-	while (!atomic_load(&stopping) && !atomic_load(&reload_asked)) {
-		uint64_t now = clock_mono_ms();
-		struct pollfd pfd = {.fd = wake_fd[0], .events = POLLIN};
-		char drain[16];
-
-		if (now >= deadline)
-			return;
-		if (poll(&pfd, 1,
-		         (int)(deadline - now > 60000 ? 60000
-		                                      : deadline - now)) > 0 &&
-		    read(wake_fd[0], drain, sizeof(drain)) < 0) {
-			/* nothing to drain: the flags say why we woke */
-		}
-	}
 }
 
 static void targets_refs(struct pilot *p);
@@ -235,6 +149,20 @@ publish(struct pilot *p)
 	v->signing = p->lease.signing;
 	v->lease_epoch = p->lease.holding ? p->lease.epoch : 0;
 	httpd_publish(p->httpd, v);
+}
+
+/* A stop cancels a pending exchange with the commander (blocked in nng
+ * for up to its timeout) at once. */
+static void
+stop_report(void *rep)
+{
+	report_cancel(rep);
+}
+
+static void
+dump_conf(const void *c, FILE *f)
+{
+	pilot_conf_dump(c, f);
 }
 
 static const char *
@@ -349,11 +277,11 @@ loop(struct pilot *p)
 
 	p->next_check = clock_mono_ms();
 	p->next_hb = p->next_check;
-	while (!atomic_load(&stopping)) {
+	while (!daemon_stop_signal(&sigs)) {
 		bool check, hb;
 
 		now = clock_mono_ms();
-		if (atomic_exchange(&reload_asked, false))
+		if (daemon_reload_asked(&sigs))
 			reload(p, now);
 		pilot_sign_tick(p, now);
 		pilot_watch_events(p, now);
@@ -367,7 +295,7 @@ loop(struct pilot *p)
 		    (hb && now >= p->observed_ms + p->hb_interval_ms / 2)) {
 			/* one observation serves a check and a heartbeat */
 			pilot_observe(p, now);
-			if (atomic_load(&stopping))
+			if (daemon_stop_signal(&sigs))
 				break;
 		}
 		if (check) {
@@ -386,77 +314,36 @@ loop(struct pilot *p)
 			    clock_mono_ms());
 		if (p->publish_now)
 			publish(p);
-		sleep_until(next_wake(p, clock_mono_ms()));
+		daemon_sleep_until(&sigs, next_wake(p, clock_mono_ms()));
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *path = DEFAULT_CONF;
-	bool path_given = false;
-	int ch, check = 0, fg = 0, verbose = 0, rc;
+	struct daemon_opts o;
 	static struct pilot p;
 	char err[1024];
-	sigset_t set;
-	pthread_t sigthr;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, "df:hnv", longopts, NULL)) != -1)
-		switch (ch) {
-		case 'd':
-			fg = 1;
-			break;
-		case 'f':
-			path = optarg;
-			path_given = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-
-	signals_setup(&set);
-	log_init("sextant-pilot", fg || check, verbose);
-	conf_path = path;
-	conf_from_env = !(path_given || access(path, F_OK) == 0 ||
+	if ((rc = daemon_opts_parse(argc, argv, DEFAULT_CONF, usage, &o)) >= 0)
+		return rc;
+	daemon_signals_block(&sigs);
+	log_init("sextant-pilot", o.foreground || o.check, o.verbose);
+	conf_path = o.conf;
+	conf_from_env = !(o.conf_given || access(o.conf, F_OK) == 0 ||
 	                  !standalone_env_present(env_lookup));
-	if ((p.cfg = load_conf(path, path_given, err, sizeof(err))) == NULL) {
-		if (check) {
-			fprintf(stderr, "%s\n", err);
-			return 1;
-		}
-		fatalx("%s", err);
-	}
-	if (check) {
-		if (verbose)
-			pilot_conf_dump(p.cfg, stdout);
-		else
-			fprintf(stderr, "configuration OK\n");
+	p.cfg = load_conf(o.conf, o.conf_given, err, sizeof(err));
+	if (o.check) {
+		rc = daemon_check(&o, p.cfg, err, dump_conf);
 		pilot_conf_free(p.cfg);
-		return 0;
+		return rc;
 	}
+	if (p.cfg == NULL)
+		fatalx("%s", err);
 	/* before any thread exists: nng's and curl's would not survive */
-	if (!fg && daemon(1, 0) != 0)
+	if (!o.foreground && daemon(1, 0) != 0)
 		fatal("daemon");
-	if (pipe(wake_fd) != 0)
-		fatal("pipe");
 	if (http_init() != 0)
 		fatalx("cannot initialise the HTTP client");
 	targets_setup(&p);
@@ -514,7 +401,6 @@ main(int argc, char **argv)
 
 		if (report_open(&rp, &p.rep, err, sizeof(err)) != 0)
 			fatalx("commander: %s", err);
-		signal_report = p.rep;
 		log_info("node %s (%s %s, network %s, %s): reporting to %s",
 		         p.cfg->pilot.name, proto_chain_str(p.cfg->pilot.chain),
 		         proto_role_str(p.cfg->pilot.role),
@@ -530,14 +416,14 @@ main(int argc, char **argv)
 		log_info("dry run: restart decisions are logged, never acted "
 		         "on%s",
 		         p.sops ? "" : " (no [supervise] backend)");
-	if ((errno = pthread_create(&sigthr, NULL, signal_thread, &set)) != 0)
-		fatal("pthread_create");
+	if ((rc = daemon_signals_start(&sigs, p.rep ? stop_report : NULL,
+	                               p.rep)) != 0)
+		fatalx("signal thread: %s", strerror(-rc));
 
 	loop(&p);
 
-	log_info("%s: stopping", strsignal(atomic_load(&stop_signal)));
-	pthread_join(sigthr, NULL);
-	signal_report = NULL;
+	log_info("%s: stopping", strsignal(daemon_stop_signal(&sigs)));
+	daemon_signals_join(&sigs);
 	pilot_sign_stop(&p);
 	httpd_stop(p.httpd);
 	report_close(p.rep);
