@@ -888,7 +888,9 @@ slow_client(void)
 		}
 	}
 	event_list_free(&evs);
-	deadline = clock_mono_ms() + 5000;
+	/* the pump formats 40 batches before the socket fills; on a loaded
+	 * machine that alone took over 5 s */
+	deadline = clock_mono_ms() + 20000;
 	while (!dropped && clock_mono_ms() < deadline) {
 		t0 = clock_mono_ms();
 		req(port, "GET", "/healthz", NULL, NULL, NULL, &r);
@@ -905,7 +907,9 @@ slow_client(void)
 		sleep_ms(50);
 	}
 	CHECKF(dropped, "slow stream not dropped");
-	CHECKF(worst < 300, "a request took %" PRIu64 " ms", worst);
+	/* under the 500 ms write timeout: no request waited for the stuck
+	 * stream's write */
+	CHECKF(worst < 450, "a request took %" PRIu64 " ms", worst);
 	close(fd);
 	api_stop(a);
 }
