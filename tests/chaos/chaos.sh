@@ -104,6 +104,8 @@ LIVE_TAIL=$((5000 + 3 * BLOCK_MS)) # at the end, a signature this recent
 CHAOS_DIR=${CHAOS_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/sxt-chaos.XXXXXX")}
 mkdir -p "$CHAOS_DIR" || exit 2
 VALADDR=C4A05E2D17F3B86E9A0D6C3F1B2E4A5D7C8E9F01
+# validator_conf: a validator pilot's files
+. "$(dirname "$0")/../validator.sh"
 
 now_ms() { date +%s%3N; }
 
@@ -212,95 +214,25 @@ EOF
 	} >"$R/commander.ini"
 }
 
-write_pilot_ini() { # val1|val2 RELAYPORT NODEPORT
-	_v=$1 _d="$R/$1"
-	LEASE_ARGS="arg = --lease-file
-arg = $_d/node/lease"
-	LEASE_CONF="lease_file = $_d/node/lease"
-	PILOT_FAST_COMMANDER="" PILOT_FAST_NODE=""
+# write_pilot_ini val1|val2 RELAYPORT NODEPORT: the validator's files and
+# pilot.ini (tests/validator.sh), its node's sign state at INIT_WM.  The
+# default timing sets none; no /health (one port fewer to collide on, and
+# not what is tested here); SABOTAGE=no-fence: no lease file and no
+# doppelganger check.
+write_pilot_ini() {
+	VAL_DIR=$R VAL_GROUP=chaos-val VAL_HTTP=off VAL_STOP_TIMEOUT=
+	VAL_INTERVAL= VAL_COMMANDER= VAL_NODE_TIMEOUT=
 	if [ "$TIMING" = fast ]; then
-		PILOT_FAST_COMMANDER="timeout = 2s
+		VAL_INTERVAL=800ms VAL_NODE_TIMEOUT=1200ms
+		VAL_COMMANDER="timeout = 2s
 reconnect_min = 200ms
 reconnect_max = 12s"
-		PILOT_FAST_NODE="timeout = 1200ms"
 	fi
-	if [ "${SABOTAGE:-}" = no-fence ]; then
-		LEASE_ARGS=""
-		LEASE_CONF="doppelganger = no"
-	fi
-	mkdir -p "$_d/secret" "$_d/node/config" "$_d/node/data" "$_d/state"
-	chmod 700 "$_d/secret"
-	cat >"$_d/secret/priv_validator_key.json" <<EOF
-{
-  "address": "$VALADDR",
-  "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "A6DoBUypNtUAyEHWtQ9bFjfNg8Bo9CrnkUGl6k6OHN4="},
-  "priv_key": {"type": "tendermint/PrivKeyEd25519", "value": "Y2hhb3Mtb25seS1ub3QtYS1yZWFsLWtleQ=="}
-}
-EOF
-	chmod 600 "$_d/secret/priv_validator_key.json"
+	VAL_LEASE=yes VAL_SIGNER=
+	[ "${SABOTAGE:-}" = no-fence ] && VAL_LEASE=no VAL_SIGNER="doppelganger = no"
+	validator_conf "$1" chaos-1 "tcp://127.0.0.1:$2" "$3"
 	printf '{\n  "height": "%s",\n  "round": 0,\n  "step": 3\n}\n' \
-		"$INIT_WM" >"$_d/node/data/priv_validator_state.json"
-	{
-		cat <<EOF
-[pilot]
-name = $_v
-chain = cometbft
-role = validator
-network = chaos-1
-group = chaos-val
-state_dir = $_d/state
-key = $R/keys/$_v.key
-EOF
-		[ "$TIMING" = fast ] && echo "interval = 800ms"
-		cat <<EOF
-
-[commander]
-url = tcp://127.0.0.1:$2
-key = $R/keys/commander.key.pub
-$PILOT_FAST_COMMANDER
-
-[node]
-rpc_url = http://127.0.0.1:$3
-$PILOT_FAST_NODE
-
-[supervise]
-backend = process
-command = $B/simnode
-arg = --flavour
-arg = cometbft
-arg = --listen
-arg = 127.0.0.1:$3
-arg = --genesis
-arg = $GENESIS
-arg = --block-ms
-arg = $BLOCK_MS
-arg = --name
-arg = $_v
-arg = --network
-arg = chaos-1
-arg = --validator-key
-arg = $_d/node/config/priv_validator_key.json
-arg = --state
-arg = $_d/node/data/priv_validator_state.json
-arg = --journal
-arg = $R/journal
-$LEASE_ARGS
-arg = --pidfile
-arg = $_d/node.pid
-log_file = $_d/node.log
-
-[signer]
-backend = keyswap
-key_source = $_d/secret/priv_validator_key.json
-key_target = $_d/node/config/priv_validator_key.json
-state_file = $_d/node/data/priv_validator_state.json
-$LEASE_CONF
-
-# one port fewer to collide on: /health is not what is tested here
-[http]
-listen = off
-EOF
-	} >"$_d/pilot.ini"
+		"$INIT_WM" >"$R/$1/node/data/priv_validator_state.json"
 }
 
 start_commander() { start_proc commander "$B/sextant-commander" -d -f "$R/commander.ini"; }
