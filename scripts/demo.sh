@@ -171,68 +171,22 @@ node() {
 # keeps the consensus key in a pilot-only directory: promote copies it
 # where the node reads it, demote removes it.  The node signs only while
 # the key is there and the lease file's deadline is ahead, never at or
-# below its sign state, and records every signature in one journal.
+# below its sign state, and records every signature in one journal.  Its
+# files come from validator_conf (tests/validator.sh, as in the failover
+# tests).
+. "$(dirname "$0")/../tests/validator.sh"
+VAL_DIR=$D VAL_GROUP=demo-val
+VAL_COMMANDER="timeout = 2s
+reconnect_min = 200ms
+reconnect_max = 5s"
 validator() {
 	_name=$1
 	shift
-	_dir="$D/$_name"
 	_port=$(free_port)
-	mkdir -p "$_dir/secret" "$_dir/node/config" "$_dir/node/data"
-	chmod 700 "$_dir/secret"
-	cat >"$_dir/secret/priv_validator_key.json" <<EOF
-{
-  "address": "$VALADDR",
-  "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "ZGVtby1vbmx5LW5vdC1hLXJlYWwta2V5LTAwMDAwMDA="},
-  "priv_key": {"type": "tendermint/PrivKeyEd25519", "value": "ZGVtby1vbmx5LW5vdC1hLXJlYWwta2V5"}
-}
-EOF
-	chmod 600 "$_dir/secret/priv_validator_key.json"
 	eval "RPC_$_name=http://127.0.0.1:$_port"
 	pilot_key "$_name"
-	{
-		pilot_ini "$_name" cometbft demo-1 validator demo-val "$_port"
-		cat <<EOF
-
-[supervise]
-backend = process
-command = $B/simnode
-arg = --flavour
-arg = cometbft
-arg = --listen
-arg = 127.0.0.1:$_port
-arg = --genesis
-arg = $GENESIS
-arg = --block-ms
-arg = 1000
-arg = --name
-arg = $_name
-arg = --network
-arg = demo-1
-arg = --log
-arg = $_dir/node.log
-arg = --validator-key
-arg = $_dir/node/config/priv_validator_key.json
-arg = --state
-arg = $_dir/node/data/priv_validator_state.json
-arg = --journal
-arg = $D/journal
-arg = --lease-file
-arg = $_dir/node/lease
-EOF
-		for _a in "$@"; do printf 'arg = %s\n' "$_a"; done
-		cat <<EOF
-log_file = $_dir/simnode.out
-stop_timeout = 3s
-
-[signer]
-backend = keyswap
-mode = lease
-key_source = $_dir/secret/priv_validator_key.json
-key_target = $_dir/node/config/priv_validator_key.json
-state_file = $_dir/node/data/priv_validator_state.json
-lease_file = $_dir/node/lease
-EOF
-	} >"$_dir/pilot.ini"
+	VAL_HTTP=$(free_port)
+	validator_conf "$_name" demo-1 "$CURL" "$_port" "$@"
 }
 
 VALADDR=5E4B0A7B3C2D1E0F9A8B7C6D5E4F3A2B1C0D9E8F
