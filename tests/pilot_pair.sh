@@ -1,30 +1,17 @@
 # pilot_pair.sh: a commander and the configs of pilots of one network
 # (process backend, simnode, a reference simnode), for the restart budget
 # tests; sourced after tests/lib.sh.  Set before sourcing: GRANT_TIMEOUT
-# (the commander's, 10m) and COOLDOWN (the pilots', 2s).  Gives port,
-# metric, metric_is, ctl, hj; keys in $T; the commander's config $T/c.ini
-# on CPORT (checked with -n); a reference simnode on REF; and
+# (the commander's, 10m) and COOLDOWN (the pilots', 2s).  Gives (besides
+# lib.sh's port and hj) metric, metric_is, ctl; keys in $T; the
+# commander's config $T/c.ini on CPORT (checked with -n); a reference
+# simnode on REF; and
 # pilot_ini NAME NODEPORT HTTPPORT FALLBACK [EXTRA-SUPERVISE-LINES].
-USED=""
-port() { # a free port not handed out before in this test
-	while :; do
-		_p=$(free_port)
-		case " $USED " in *" $_p "*) continue ;; esac
-		USED="$USED $_p"
-		echo "$_p"
-		return
-	done
-}
 metric() { # PORT 'name{labels}'
 	curl -s -m 2 "http://127.0.0.1:$1/metrics" | grep -v '^#' |
 		grep -F "$2 " | head -n 1 | awk '{print $NF}'
 }
 metric_is() { [ "$(metric "$1" "$2")" = "$3" ]; }
 ctl() { curl -s -m 2 -o /dev/null "http://127.0.0.1:$1/_sim/$2"; }
-hj() { # PORT JQ-EXPR (jq 1.6 -e passes empty input: refuse it first)
-	_b=$(curl -s -m 2 "http://127.0.0.1:$1/health") && [ -n "$_b" ] &&
-		printf '%s\n' "$_b" | jq -e "$2" >/dev/null
-}
 
 for k in commander p1 p2; do
 	"$B/sextant" keygen -o "$T/$k.key" -C "$k" >/dev/null 2>&1 ||
