@@ -81,11 +81,7 @@ list(struct cli_api *api, bool json)
 	    CLI_EXIT_OK)
 		return rc;
 	if (json) {
-		char *s = cJSON_Print(o);
-
-		if (s)
-			printf("%s\n", s);
-		free(s);
+		cli_json_print(o);
 		cJSON_Delete(o);
 		return CLI_EXIT_OK;
 	}

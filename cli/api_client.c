@@ -253,6 +253,16 @@ cli_api_query_add(char *q, size_t size, const char *name, const char *value)
 	q[n] = '\0';
 }
 
+void
+cli_json_print(const cJSON *o)
+{
+	char *s = cJSON_Print(o);
+
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
+}
+
 const char *
 cli_json_str(const cJSON *o, const char *key)
 {

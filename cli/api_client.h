@@ -50,6 +50,9 @@ int cli_api_get(struct cli_api *, const char *prog, const char *path,
 void cli_api_query_add(char *q, size_t size, const char *name,
                        const char *value);
 
+/* --json: o indented, then a newline, on stdout. */
+void cli_json_print(const struct cJSON *o);
+
 /* Field helpers over cJSON objects. */
 const char *cli_json_str(const struct cJSON *o, const char *key);
 double cli_json_num(const struct cJSON *o, const char *key, double def);

@@ -179,13 +179,9 @@ cli_groups(int argc, char **argv)
 	cli_api_clear(&api);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (opts.json) {
-		char *s = cJSON_Print(o);
-
-		if (s)
-			printf("%s\n", s);
-		free(s);
-	} else {
+	if (opts.json)
+		cli_json_print(o);
+	else {
 		gs = cJSON_GetObjectItemCaseSensitive(o, "groups");
 		if (cJSON_GetArraySize(gs) == 0)
 			printf("no failover groups: add a [group NAME] section "

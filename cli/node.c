@@ -3,7 +3,6 @@
  */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -158,13 +157,9 @@ cli_node(int argc, char **argv)
 	}
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (opts.json) {
-		char *s = cJSON_Print(o);
-
-		if (s != NULL)
-			printf("%s\n", s);
-		free(s);
-	} else
+	if (opts.json)
+		cli_json_print(o);
+	else
 		show(o);
 	cJSON_Delete(o);
 	return CLI_EXIT_OK;

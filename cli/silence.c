@@ -134,13 +134,9 @@ list(struct cli_api *api, bool json)
 	if ((rc = cli_api_get(api, "sextant silence", "/api/v1/silences",
 	                      &o)) != CLI_EXIT_OK)
 		return rc;
-	if (json) {
-		char *t = cJSON_Print(o);
-
-		if (t)
-			printf("%s\n", t);
-		free(t);
-	} else {
+	if (json)
+		cli_json_print(o);
+	else {
 		a = cJSON_GetObjectItemCaseSensitive(o, "silences");
 		if (cJSON_GetArraySize(a) == 0)
 			printf("no silences\n");

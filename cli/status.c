@@ -227,13 +227,9 @@ cli_status(int argc, char **argv)
 	cli_api_clear(&api);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (opts.json) {
-		char *s = cJSON_Print(o);
-
-		if (s != NULL)
-			printf("%s\n", s);
-		free(s);
-	} else {
+	if (opts.json)
+		cli_json_print(o);
+	else {
 		nodes_table(cJSON_GetObjectItemCaseSensitive(o, "nodes"),
 		            (uint64_t)cli_json_num(o, "time_ms", 0));
 		printf("\n");
