@@ -196,6 +196,24 @@ networks_table(const cJSON *nets)
 	free(t);
 }
 
+/* A standby commander (HA) hears no pilot: its empty fleet is not news
+ * about the fleet, and the user must hear why. */
+static void
+standby_warning(const cJSON *o)
+{
+	const cJSON *sb = cJSON_GetObjectItemCaseSensitive(o, "standby");
+	const char *leader;
+
+	if (!cJSON_IsObject(sb))
+		return;
+	leader = cli_json_str(sb, "leader");
+	fprintf(stderr,
+	        "sextant status: this commander is a standby and shows no "
+	        "fleet; the leader is %s (list every commander in --api or "
+	        "SEXTANT_API to ask the leader)\n",
+	        leader[0] ? leader : "not known yet");
+}
+
 int
 cli_status(int argc, char **argv)
 {
@@ -227,6 +245,7 @@ cli_status(int argc, char **argv)
 	cli_api_clear(&api);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	standby_warning(o);
 	if (opts.json)
 		cli_json_print(o);
 	else {

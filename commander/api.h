@@ -118,6 +118,11 @@ struct api_deps {
 	 * returns 0; NULL: store_append_many */
 	int (*record)(void *arg, const struct event *evs, size_t n);
 	void *record_arg;
+	/* With HA: true while this commander does not lead, with the leader
+	 * it last saw in leader ("" unknown); must not block.  Its fleet view
+	 * is then empty, and /api/v1/fleet says so.  NULL: no HA. */
+	bool (*standby)(void *arg, char *leader, size_t size);
+	void *standby_arg;
 };
 
 struct api;

@@ -206,6 +206,16 @@ h_fleet(const struct api_request *rq, struct api_response *r)
 		goto out;
 	}
 	num(o, "time_ms", (double)clock_wall_ms());
+	if (api->deps.standby != NULL) {
+		char leader[128] = "";
+
+		/* a standby hears no pilot: say so, or its empty view would
+		 * read as a fleet that went dark */
+		if (api->deps.standby(api->deps.standby_arg, leader,
+		                      sizeof(leader)) &&
+		    (g = cJSON_AddObjectToObject(o, "standby")) != NULL)
+			str(g, "leader", leader);
+	}
 	if ((a = cJSON_AddArrayToObject(o, "nodes")) != NULL)
 		for (i = 0; i < nn; i++)
 			cJSON_AddItemToArray(a,

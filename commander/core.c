@@ -756,6 +756,19 @@ api_ha(const struct api_request *req, struct api_response *resp)
 	api_reply_json(resp, 200, o);
 }
 
+static bool
+api_standby(void *arg, char *leader, size_t size)
+{
+	struct core *c = arg;
+	struct ha_view v;
+
+	if (atomic_load(&c->serving_term) != 0)
+		return false;
+	ha_get_view(c->ha, clock_mono_ms(), &v);
+	util_strlcpy(leader, v.leader, size);
+	return true;
+}
+
 static void
 start_api(struct core *c)
 {
@@ -774,6 +787,8 @@ start_api(struct core *c)
 	    .alerts = c->alerts,
 	    .record = api_record,
 	    .record_arg = c,
+	    .standby = c->ha != NULL ? api_standby : NULL,
+	    .standby_arg = c,
 	};
 	/* the leases matter more than the dashboard: a taken port is loud
 	 * in the log but does not stop the fleet's commander */

@@ -241,6 +241,13 @@ cli_sees_val1() {
 check cli_asks_the_leader cli_sees_val1 "$(api c1),$(api c2)"
 check cli_standby_alone_knows_nothing sh -c "! SEXTANT_API='$(api c1)' '$B/sextant' status --json 2>/dev/null |
 	jq -e '.nodes[] | select(.name == \"val1\") | .connected' >/dev/null"
+# ... and says why: the standby's fleet names the leader, the CLI warns
+check standby_fleet_names_leader sh -c "curl -s -m 2 '$(api c1)/api/v1/fleet' |
+	jq -e '.standby.leader == \"c2\"' >/dev/null"
+check leader_fleet_not_standby sh -c "curl -s -m 2 '$(api c2)/api/v1/fleet' |
+	jq -e 'has(\"standby\") | not' >/dev/null"
+SEXTANT_API="$(api c1)" "$B/sextant" status >/dev/null 2>"$T/cli.err"
+check cli_warns_standby grep -q "standby and shows no fleet; the leader is c2" "$T/cli.err"
 check gauge_new_leader_1 sh -c "[ \"\$(curl -s -m 2 '$(api c2)/metrics' | grep '^sextant_ha_leader{id=\"c2\"}')\" = 'sextant_ha_leader{id=\"c2\"} 1' ]"
 check gauge_back_standby_0 sh -c "[ \"\$(curl -s -m 2 '$(api c1)/metrics' | grep '^sextant_ha_leader{id=\"c1\"}')\" = 'sextant_ha_leader{id=\"c1\"} 0' ]"
 curl -s -m 2 "$(api c2)/api/v1/events?type=commander&limit=100" >"$T/ev2.json"
