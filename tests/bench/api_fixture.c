@@ -115,6 +115,16 @@ beat(struct fleet *fl, struct store *st, uint64_t tick, uint64_t genesis)
 	event_list_free(&evs);
 }
 
+/* -S LEADER: answer as an HA standby would (the dashboard's banner) */
+static const char *standby_leader;
+
+static bool
+fixture_standby(void *arg, char *leader, size_t size)
+{
+	util_strlcpy(leader, standby_leader, size);
+	return true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,7 +142,7 @@ main(int argc, char **argv)
 
 	api_conf_defaults(&conf);
 	util_strlcpy(conf.listen, "http://127.0.0.1:0", sizeof(conf.listen));
-	while ((c = getopt(argc, argv, "l:s:t:r:p:R:")) != -1) {
+	while ((c = getopt(argc, argv, "l:s:t:r:p:R:S:")) != -1) {
 		switch (c) {
 		case 'l':
 			util_strlcpy(conf.listen, optarg, sizeof(conf.listen));
@@ -153,11 +163,15 @@ main(int argc, char **argv)
 		case 'R':
 			conf.rate_per_s = (uint32_t)atoi(optarg);
 			break;
+		case 'S':
+			standby_leader = optarg;
+			deps.standby = fixture_standby;
+			break;
 		default:
 			fprintf(stderr,
 			        "usage: api_fixture [-l URL] [-s STORE] "
 			        "[-t TOKEN] [-r READ_TOKEN] [-p PORTFILE] "
-			        "[-R RATE]\n");
+			        "[-R RATE] [-S STANDBY_LEADER]\n");
 			return 2;
 		}
 	}

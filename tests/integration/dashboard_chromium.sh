@@ -52,6 +52,8 @@ check dom_val1_lease sh -c "echo '$(row val1)' | grep -q 'holder, epoch 7'"
 check dom_events_listed grep -q '<li[^>]* data-id="[0-9]*">' "$T/dom.html"
 check dom_event_text grep -q 'sentry1: unknown -&gt; lagging' "$T/dom.html"
 check dom_networks grep -q '<h3>chain-2</h3>' "$T/dom.html"
+check dom_no_standby_banner grep -q 'id="standby" style="display: none' \
+	"$T/dom.html"
 check dom_no_token_prompt sh -c \
 	"! grep -q 'id=\"auth\" style=\"display: flex' '$T/dom.html'"
 
@@ -60,6 +62,19 @@ chrome --dump-dom "http://127.0.0.1:$(cat "$T/port")/" >"$T/dom-anon.html"
 check dom_asks_for_token grep -q 'id="auth" style="display: flex' \
 	"$T/dom-anon.html"
 check dom_anon_no_nodes sh -c "! grep -q 'data-node=' '$T/dom-anon.html'"
+
+# an HA standby's dashboard says so and names the leader
+spawn standby "$B/bench/api_fixture" -s "$T/standby.db" -p "$T/sport" \
+	-r "$RT" -S c2
+if wait_for 10 test -s "$T/sport"; then
+	chrome --dump-dom "http://127.0.0.1:$(cat "$T/sport")/#token=$RT" \
+		>"$T/dom-standby.html"
+	check dom_standby_banner grep -q \
+		'id="standby" style="display: block;">This commander is a standby: .*The leader is c2' \
+		"$T/dom-standby.html"
+else
+	fail standby_fixture_start "$(cat "$T/standby.log")"
+fi
 
 chrome --screenshot="$T/dashboard.png" --window-size=1400,900 "$URL" \
 	>/dev/null
