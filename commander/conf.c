@@ -5,11 +5,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "commander/ingest.h"
 #include "common/conf.h"
+#include "common/fileio.h"
 #include "common/util.h"
 
 #define FIELD_SIZE(T, member) sizeof(((T *)0)->member)
@@ -362,6 +364,24 @@ static const struct conf_opt ha_opts[] = {
      .max = 20 * 1000,
      .def = "1s",
      .help = "bound on one etcd request"},
+    {.name = "user",
+     STR_OPT(struct ha_conf, user),
+     .help = "etcd user (etcd auth); with password_file"},
+    {.name = "password_file",
+     STR_OPT(struct ha_conf, password_file),
+     .help = "file holding the etcd user's password on one line (mode "
+             "0600)"},
+    {.name = "ca_file",
+     STR_OPT(struct ha_conf, ca_file),
+     .help = "https endpoints: CA bundle (PEM) that signs etcd's "
+             "certificate; empty: the system's CAs"},
+    {.name = "cert_file",
+     STR_OPT(struct ha_conf, cert_file),
+     .help = "https endpoints: client certificate (PEM) for etcd; with "
+             "key_file"},
+    {.name = "key_file",
+     STR_OPT(struct ha_conf, key_file),
+     .help = "the client certificate's private key (PEM, mode 0600)"},
     CONF_END,
 };
 
@@ -646,9 +666,46 @@ static int
 finish_ha(struct commander_conf *c, char *err, size_t errlen)
 {
 	const struct ha_conf *h = &c->ha;
+	char why[ETCD_PATH_MAX + 128], pw[ETCD_PASSWORD_MAX];
+	bool https = false;
+	int rc;
 
+	if (h->user[0] && h->password_file[0] == '\0')
+		FINISH_FAIL("[ha] user: set without password_file '%s'",
+		            h->user);
+	if (h->password_file[0] && h->user[0] == '\0')
+		FINISH_FAIL("[ha] password_file: set without user '%s'",
+		            h->password_file);
+	if ((h->cert_file[0] != '\0') != (h->key_file[0] != '\0'))
+		FINISH_FAIL("[ha] %s: set without %s '%s'",
+		            h->cert_file[0] ? "cert_file" : "key_file",
+		            h->cert_file[0] ? "key_file" : "cert_file",
+		            h->cert_file[0] ? h->cert_file : h->key_file);
 	if (h->nendpoints == 0)
 		return 0;
+	for (size_t i = 0; i < h->nendpoints; i++)
+		https |= strncmp(h->endpoints[i], "https://", 8) == 0;
+	if (!https && (h->ca_file[0] || h->cert_file[0]))
+		FINISH_FAIL("[ha] %s: no endpoint is https:// '%s'",
+		            h->ca_file[0] ? "ca_file" : "cert_file",
+		            h->ca_file[0] ? h->ca_file : h->cert_file);
+	if (h->ca_file[0] && access(h->ca_file, R_OK) != 0)
+		FINISH_FAIL("[ha] ca_file: %s '%s'", strerror(errno),
+		            h->ca_file);
+	if (h->cert_file[0] && access(h->cert_file, R_OK) != 0)
+		FINISH_FAIL("[ha] cert_file: %s '%s'", strerror(errno),
+		            h->cert_file);
+	if (h->key_file[0] &&
+	    file_check_secrecy(h->key_file, why, sizeof(why)) != 0)
+		FINISH_FAIL("[ha] key_file: %s", why);
+	if (h->user[0]) {
+		/* read now, so -n finds a bad file; ha_start reads it again */
+		rc = ha_read_password(h->password_file, pw, sizeof(pw), why,
+		                      sizeof(why));
+		sodium_memzero(pw, sizeof(pw));
+		if (rc != 0)
+			FINISH_FAIL("[ha] password_file: %s", why);
+	}
 	if (h->id[0] == '\0')
 		FINISH_FAIL("[ha] id: required with endpoint (this "
 		            "commander's name in the cluster)");

@@ -313,6 +313,89 @@ etcd_parse_header(const char *body, size_t len, int64_t *rev)
 	return rc;
 }
 
+int
+etcd_parse_auth(const char *body, size_t len, char *token, size_t size)
+{
+	const cJSON *e, *t;
+	cJSON *j;
+	size_t n = 0;
+	int rc;
+
+	if (size > 0)
+		token[0] = '\0';
+	if ((j = parse_obj(body, len, &rc)) == NULL)
+		return rc;
+	e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	t = cJSON_GetObjectItemCaseSensitive(j, "token");
+	if ((e != NULL && !(cJSON_IsString(e) && e->valuestring[0] == '\0')) ||
+	    !cJSON_IsString(t) || (n = strlen(t->valuestring)) == 0)
+		rc = -EINVAL;
+	else if (n >= size)
+		rc = -EMSGSIZE;
+	else
+		/* it goes into a header line: nothing that could end it */
+		for (size_t i = 0; i < n && rc == 0; i++)
+			if (t->valuestring[i] <= ' ' || t->valuestring[i] > '~')
+				rc = -EINVAL;
+	if (rc == 0)
+		memcpy(token, t->valuestring, n + 1);
+	if (cJSON_IsString(t))
+		sodium_memzero(t->valuestring, n);
+	cJSON_Delete(j);
+	return rc;
+}
+
+int
+etcd_parse_error(const char *body, size_t len, char *msg, size_t size,
+                 int *code)
+{
+	const cJSON *m, *c;
+	cJSON *j;
+	size_t i = 0;
+	int rc;
+
+	*code = -1;
+	if (size > 0)
+		msg[0] = '\0';
+	if ((j = parse_obj(body, len, &rc)) == NULL)
+		return rc;
+	m = cJSON_GetObjectItemCaseSensitive(j, "error");
+	if (!cJSON_IsString(m) || m->valuestring[0] == '\0')
+		m = cJSON_GetObjectItemCaseSensitive(j, "message");
+	if (!cJSON_IsString(m) || m->valuestring[0] == '\0') {
+		cJSON_Delete(j);
+		return -EINVAL;
+	}
+	/* it is quoted in a log line: printable ASCII only */
+	for (const char *p = m->valuestring; *p && i + 1 < size; p++)
+		msg[i++] = *p >= ' ' && *p <= '~' ? *p : '?';
+	if (size > 0)
+		msg[i] = '\0';
+	c = cJSON_GetObjectItemCaseSensitive(j, "code");
+	if (cJSON_IsNumber(c) && c->valuedouble >= 0 &&
+	    c->valuedouble <= 1000 && c->valuedouble == floor(c->valuedouble))
+		*code = (int)c->valuedouble;
+	cJSON_Delete(j);
+	return 0;
+}
+
+bool
+etcd_reply_token_invalid(long status, const char *body, size_t len)
+{
+	char msg[ETCD_ERRMSG_MAX];
+	int code;
+
+	if (status == 401)
+		return true;
+	if (body == NULL ||
+	    etcd_parse_error(body, len, msg, sizeof(msg), &code) != 0)
+		return false;
+	/* 16: gRPC Unauthenticated.  An old auth revision (the users or
+	 * roles changed) also wants a fresh token. */
+	return code == 16 || strstr(msg, "invalid auth token") != NULL ||
+	       strstr(msg, "revision of auth store is old") != NULL;
+}
+
 /* ---- requests ---- */
 
 int
@@ -346,37 +429,217 @@ etcd_init(struct etcd *c, const char *const *endpoints, size_t n,
 	return 0;
 }
 
+int
+etcd_set_auth(struct etcd *c, const char *user, const char *password)
+{
+	sodium_memzero(c->token, sizeof(c->token));
+	if (user == NULL || password == NULL || user[0] == '\0' ||
+	    password[0] == '\0' ||
+	    util_strcpy_checked(c->user, user, sizeof(c->user)) != 0 ||
+	    util_strcpy_checked(c->password, password, sizeof(c->password)) !=
+	        0) {
+		c->user[0] = '\0';
+		sodium_memzero(c->password, sizeof(c->password));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+etcd_set_tls(struct etcd *c, const char *ca_file, const char *cert_file,
+             const char *key_file)
+{
+	if (util_strcpy_checked(c->ca_file, ca_file ? ca_file : "",
+	                        sizeof(c->ca_file)) != 0 ||
+	    util_strcpy_checked(c->cert_file, cert_file ? cert_file : "",
+	                        sizeof(c->cert_file)) != 0 ||
+	    util_strcpy_checked(c->key_file, key_file ? key_file : "",
+	                        sizeof(c->key_file)) != 0)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+void
+etcd_wipe(struct etcd *c)
+{
+	if (c == NULL)
+		return;
+	sodium_memzero(c->password, sizeof(c->password));
+	sodium_memzero(c->token, sizeof(c->token));
+}
+
+/* s as a JSON string (quoted, escaped) at out: 0 or -ENOSPC. */
+static int
+json_str(char *out, size_t size, const char *s)
+{
+	size_t o = 0;
+
+	if (size < 3)
+		return -ENOSPC;
+	out[o++] = '"';
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (o + 8 >= size)
+			return -ENOSPC;
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20) {
+			o += (size_t)snprintf(out + o, size - o, "\\u%04x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return 0;
+}
+
+static void
+fill_req(const struct etcd *c, struct http_req *rq, const char *url,
+         const char *body, const char *const *headers)
+{
+	*rq = (struct http_req){
+	    .method = "POST",
+	    .url = url,
+	    .body = body,
+	    .body_len = strlen(body),
+	    .headers = headers,
+	    .timeout_ms = c->timeout_ms,
+	    .max_body = ETCD_REPLY_MAX,
+	    .ca_file = c->ca_file[0] ? c->ca_file : NULL,
+	    .cert_file = c->cert_file[0] ? c->cert_file : NULL,
+	    .key_file = c->key_file[0] ? c->key_file : NULL,
+	};
+}
+
+/*
+ * Get a token from endpoint i: 0, -EACCES (etcd refused us: err quotes
+ * why), -EIO (no answer, or an odd one).  The body, holding the password,
+ * and the reply, holding the token, are wiped.
+ */
+static int
+authenticate(struct etcd *c, size_t i, char *err, size_t errlen)
+{
+	char url[ETCD_URL_MAX + 64], e[256], msg[ETCD_ERRMSG_MAX];
+	char body[6 * (ETCD_USER_MAX + ETCD_PASSWORD_MAX) + 64];
+	char name[6 * ETCD_USER_MAX + 4];
+	struct http_resp r;
+	struct http_req rq;
+	size_t o;
+	int rc, code;
+
+	sodium_memzero(c->token, sizeof(c->token));
+	if (json_str(name, sizeof(name), c->user) != 0)
+		return -EINVAL;
+	o = (size_t)snprintf(body, sizeof(body),
+	                     "{\"name\":%s,\"password\":", name);
+	if (json_str(body + o, sizeof(body) - o - 1, c->password) != 0) {
+		sodium_memzero(body, sizeof(body));
+		return -EINVAL;
+	}
+	strcat(body, "}");
+	snprintf(url, sizeof(url), "%s/v3/auth/authenticate", c->ep[i]);
+	fill_req(c, &rq, url, body, NULL);
+	rc = http_do(&rq, &r, e, sizeof(e));
+	sodium_memzero(body, sizeof(body));
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", c->ep[i], e);
+		return -EIO;
+	}
+	if (r.status >= 200 && r.status < 300) {
+		if ((rc = etcd_parse_auth(r.body, r.len, c->token,
+		                          sizeof(c->token))) != 0) {
+			snprintf(err, errlen,
+			         "%s/v3/auth/authenticate: no token in the "
+			         "reply",
+			         c->ep[i]);
+			rc = -EIO;
+		}
+	} else if (r.status >= 500) {
+		snprintf(err, errlen, "%s/v3/auth/authenticate: HTTP %ld",
+		         c->ep[i], r.status);
+		rc = -EIO;
+	} else {
+		if (etcd_parse_error(r.body, r.len, msg, sizeof(msg), &code) !=
+		    0)
+			snprintf(msg, sizeof(msg), "HTTP %ld", r.status);
+		snprintf(err, errlen, "%s: etcd refused user '%s': %s",
+		         c->ep[i], c->user, msg);
+		rc = -EACCES;
+	}
+	if (r.body)
+		sodium_memzero(r.body, r.len);
+	http_resp_free(&r);
+	return rc;
+}
+
+/*
+ * One request to endpoint i, with a token when we authenticate: 0 with
+ * resp (any status), -EIO with err (no answer), -EACCES (refused user).
+ * A reply saying the token is no longer good gets one new token and one
+ * retry: simple tokens expire (--auth-token-ttl), and the request was
+ * refused before etcd did anything with it.
+ */
+static int
+post_one(struct etcd *c, size_t i, const char *path, const char *body,
+         struct http_resp *resp, char *err, size_t errlen)
+{
+	char url[ETCD_URL_MAX + 64], e[256];
+	char auth[ETCD_TOKEN_MAX + 32];
+	const char *hdrs[2] = {auth, NULL};
+	struct http_req rq;
+	int rc = 0;
+
+	snprintf(url, sizeof(url), "%s%s", c->ep[i], path);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (c->user[0] && c->token[0] == '\0' &&
+		    (rc = authenticate(c, i, err, errlen)) != 0)
+			return rc == -EACCES ? rc : -EIO;
+		snprintf(auth, sizeof(auth), "Authorization: %s", c->token);
+		fill_req(c, &rq, url, body, c->user[0] ? hdrs : NULL);
+		rc = http_do(&rq, resp, e, sizeof(e));
+		sodium_memzero(auth, sizeof(auth));
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: %s", c->ep[i], e);
+			return -EIO;
+		}
+		if (!c->user[0] || attempt > 0 ||
+		    (resp->status >= 200 && resp->status < 300) ||
+		    !etcd_reply_token_invalid(resp->status, resp->body,
+		                              resp->len))
+			return 0;
+		http_resp_free(resp);
+		sodium_memzero(c->token, sizeof(c->token));
+	}
+	return 0;
+}
+
 /*
  * POST body to path on the current endpoint, then the others.  0 with
  * resp (caller frees) on a 2xx; -ENOENT when etcd says "not found";
- * -EIO otherwise.  A 5xx (no raft leader, timeouts) or a transport
- * failure moves on to the next endpoint; a 4xx is etcd's answer.
+ * -EACCES when it refuses our user; -EIO otherwise.  A 5xx (no raft leader,
+ * timeouts) or a transport failure moves on to the next endpoint; a 4xx is
+ * etcd's answer.
  */
 static int
 post(struct etcd *c, const char *path, const char *body, struct http_resp *resp,
      char *err, size_t errlen)
 {
-	char url[ETCD_URL_MAX + 64], e[256];
 	int rc = -EIO;
 
 	memset(resp, 0, sizeof(*resp));
 	for (size_t k = 0; k < c->nep; k++) {
 		size_t i = (c->cur + k) % c->nep;
-		struct http_req rq = {
-		    .method = "POST",
-		    .url = url,
-		    .body = body,
-		    .body_len = strlen(body),
-		    .timeout_ms = c->timeout_ms,
-		    .max_body = ETCD_REPLY_MAX,
-		};
 
-		snprintf(url, sizeof(url), "%s%s", c->ep[i], path);
-		if ((rc = http_do(&rq, resp, e, sizeof(e))) != 0) {
-			snprintf(err, errlen, "%s: %s", c->ep[i], e);
-			rc = -EIO;
-			continue;
+		if ((rc = post_one(c, i, path, body, resp, err, errlen)) ==
+		    -EACCES) {
+			c->cur = i; /* an answer, and not one to retry */
+			return rc;
 		}
+		if (rc != 0)
+			continue;
 		if (resp->status >= 200 && resp->status < 300) {
 			c->cur = i;
 			return 0;

@@ -26,7 +26,12 @@
 #define ETCD_KEY_MAX       256  /* incl. NUL */
 #define ETCD_VAL_MAX       4096 /* bytes */
 #define ETCD_REPLY_MAX     (256 * 1024)
-#define ETCD_MAX_KVS       64 /* kvs kept from one range */
+#define ETCD_MAX_KVS       64   /* kvs kept from one range */
+#define ETCD_USER_MAX      128  /* incl. NUL */
+#define ETCD_PASSWORD_MAX  256  /* incl. NUL */
+#define ETCD_TOKEN_MAX     2048 /* incl. NUL; JWT tokens run long */
+#define ETCD_PATH_MAX      4096
+#define ETCD_ERRMSG_MAX    256
 
 struct etcd_kv {
 	char key[ETCD_KEY_MAX]; /* NUL-terminated; a key with a NUL byte is
@@ -60,6 +65,20 @@ int etcd_parse_txn(const char *body, size_t len, bool *succeeded, int64_t *rev,
                    struct etcd_kv *kv, bool *have);
 /* Any reply with a header (put, deleterange, revoke): its revision. */
 int etcd_parse_header(const char *body, size_t len, int64_t *rev);
+/* /v3/auth/authenticate: the token (printable, no spaces, NUL-terminated
+ * in token[size]); too long is -EMSGSIZE, an "error" or none -EINVAL. */
+int etcd_parse_auth(const char *body, size_t len, char *token, size_t size);
+/*
+ * An error reply, {"error":"etcdserver: ...","message":...,"code":16}:
+ * the message (printable ASCII only, cut to size) and the gRPC code (-1
+ * absent).  -EINVAL when body is no such object.
+ */
+int etcd_parse_error(const char *body, size_t len, char *msg, size_t size,
+                     int *code);
+/* Whether an error reply (HTTP status, body) says our token is not (or no
+ * longer) good: a 401, gRPC code 16 (Unauthenticated), or the message
+ * "invalid auth token" / "revision of auth store is old". */
+bool etcd_reply_token_invalid(long status, const char *body, size_t len);
 
 /* ---- the client ---- */
 
@@ -68,18 +87,40 @@ struct etcd {
 	size_t nep;
 	size_t cur;          /* the endpoint that answered last */
 	uint32_t timeout_ms; /* per request */
+	/* etcd auth (etcd_set_auth): user "" = none.  The password is kept
+	 * to authenticate again when the token expires; etcd_wipe. */
+	char user[ETCD_USER_MAX];
+	char password[ETCD_PASSWORD_MAX];
+	char token[ETCD_TOKEN_MAX]; /* "" until authenticated */
+	/* https (etcd_set_tls): "" = libcurl's defaults */
+	char ca_file[ETCD_PATH_MAX];
+	char cert_file[ETCD_PATH_MAX];
+	char key_file[ETCD_PATH_MAX];
 };
 
-/* Fill c from endpoints (http:// URLs, trailing '/' dropped).  0 or
- * -EINVAL (none, too many, too long). */
+/* Fill c from endpoints (http:// or https:// URLs, trailing '/' dropped).
+ * 0 or -EINVAL (none, too many, too long). */
 int etcd_init(struct etcd *c, const char *const *endpoints, size_t n,
               uint32_t timeout_ms);
+/* Authenticate as user with password (copied; the caller wipes its own
+ * copy): every request then carries etcd's token, fetched before the first
+ * and again once when etcd says it expired.  0 or -EINVAL (empty or too
+ * long). */
+int etcd_set_auth(struct etcd *c, const char *user, const char *password);
+/* For https endpoints: the CA bundle that signs etcd's certificate, and a
+ * client certificate and key; NULL or "" keep libcurl's default.  0 or
+ * -ENAMETOOLONG. */
+int etcd_set_tls(struct etcd *c, const char *ca_file, const char *cert_file,
+                 const char *key_file);
+/* Wipe the password and token (sodium_memzero); accepts NULL. */
+void etcd_wipe(struct etcd *c);
 
 /*
  * Every call: 0 on a well-formed 2xx answer, -ENOENT when etcd says the
- * lease is not found, -EIO (every endpoint failed, or an error status)
- * with a reason in err; parse errors as above.  Callers serialize calls on
- * one struct etcd (it is not locked).
+ * lease is not found, -EACCES when etcd refuses our user and password
+ * (err quotes etcd's message), -EIO (every endpoint failed, or an error
+ * status) with a reason in err; parse errors as above.  Callers serialize calls
+ * on one struct etcd (it is not locked).
  */
 int etcd_lease_grant(struct etcd *c, int64_t ttl_s, int64_t *id,
                      int64_t *ttl_out, char *err, size_t errlen);

@@ -115,7 +115,24 @@ struct ha_conf {
 	uint64_t ttl_ms;
 	uint64_t margin_ms;
 	uint64_t timeout_ms; /* one etcd request */
+	/* etcd auth: user "" = none; the password is read from
+	 * password_file (ha_read_password) by ha_start, never kept here */
+	char user[ETCD_USER_MAX];
+	char password_file[ETCD_PATH_MAX];
+	/* https endpoints: "" = libcurl's defaults (the system CAs) */
+	char ca_file[ETCD_PATH_MAX];
+	char cert_file[ETCD_PATH_MAX];
+	char key_file[ETCD_PATH_MAX]; /* mode 0600 or stricter */
 };
+
+/*
+ * The etcd password from path: a secret file (file_check_secrecy: ours,
+ * mode 0600 or stricter), one line, its trailing newline dropped, into
+ * out[size].  0, or -1 with err naming the file.  The caller wipes out
+ * (sodium_memzero).
+ */
+int ha_read_password(const char *path, char *out, size_t size, char *err,
+                     size_t errlen);
 
 struct ha;
 

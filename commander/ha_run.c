@@ -11,12 +11,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "commander/ha.h"
+#include "common/fileio.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "common/util.h"
 
 #define WAIT_MAX_MS 1000
+/* An etcd failure that persists is logged again this often. */
+#define ERR_REPEAT_MS (60 * 1000)
 
 struct ha {
 	struct ha_conf conf;
@@ -29,7 +34,79 @@ struct ha {
 	struct ha_sm sm;
 	struct etcd el;  /* the election thread's */
 	struct etcd rec; /* the records' (the core's tick thread) */
+	/* the election thread's last failure logged, and when */
+	char last_err[256];
+	uint64_t last_err_at;
 };
+
+int
+ha_read_password(const char *path, char *out, size_t size, char *err,
+                 size_t errlen)
+{
+	char why[256], *buf = NULL;
+	size_t len, n;
+	int rc;
+
+	if (size > 0)
+		out[0] = '\0';
+	if (file_check_secrecy(path, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if ((rc = file_read_all(path, 4096, &buf, &len)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return -1;
+	}
+	n = len;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	rc = -1;
+	if (n == 0)
+		snprintf(err, errlen, "%s: empty (the password on one line)",
+		         path);
+	else if (memchr(buf, '\n', n) != NULL || strlen(buf) != n)
+		snprintf(err, errlen,
+		         "%s: more than one line (the password on one line)",
+		         path);
+	else if (n >= size)
+		snprintf(err, errlen, "%s: longer than %zu bytes", path,
+		         size - 1);
+	else {
+		memcpy(out, buf, n + 1);
+		rc = 0;
+	}
+	sodium_memzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+/* An etcd call failed: say so at warning level, since a commander that
+ * cannot use etcd never leads (a wrong password, an untrusted certificate
+ * are operator errors), but once per distinct failure and minute, not
+ * every retry.  ok: the call worked; forget the last failure. */
+static void
+note_err(struct ha *h, bool ok, const char *what, const char *err)
+{
+	char line[sizeof(h->last_err)];
+	uint64_t now = clock_mono_ms();
+
+	if (ok) {
+		if (h->last_err[0])
+			log_info("ha: %s: etcd answers again", h->conf.id);
+		h->last_err[0] = '\0';
+		return;
+	}
+	snprintf(line, sizeof(line), "%s: %s", what, err);
+	if (strcmp(line, h->last_err) == 0 &&
+	    now - h->last_err_at < ERR_REPEAT_MS)
+		return;
+	util_strlcpy(h->last_err, line, sizeof(h->last_err));
+	h->last_err_at = now;
+	log_warnx("ha: %s cannot use etcd: %s", h->conf.id, line);
+}
 
 const char *
 ha_id(const struct ha *h)
@@ -73,8 +150,7 @@ act(struct ha *h, enum ha_action a)
 	case HA_ACT_GRANT:
 		rc = etcd_lease_grant(&h->el, ttl_s, &id, &ttl, err,
 		                      sizeof(err));
-		if (rc != 0)
-			log_debug("ha: lease grant: %s", err);
+		note_err(h, rc == 0, "lease grant", err);
 		pthread_mutex_lock(&h->mu);
 		ha_sm_granted(&h->sm, sent, clock_mono_ms(), rc == 0, id, ttl);
 		pthread_mutex_unlock(&h->mu);
@@ -84,8 +160,7 @@ act(struct ha *h, enum ha_action a)
 			return;
 		rc = etcd_campaign(&h->el, h->leader_key, h->conf.id, lease,
 		                   &won, &rev, cur, &have, err, sizeof(err));
-		if (rc != 0)
-			log_debug("ha: campaign: %s", err);
+		note_err(h, rc == 0, "campaign", err);
 		/* our own put, applied by an earlier try whose answer was
 		 * lost (post() tries the next endpoint): the key is ours */
 		if (rc == 0 && !won && have && cur->lease == lease &&
@@ -237,6 +312,35 @@ ha_start(const struct ha_conf *conf, struct ha **out, char *err, size_t errlen)
 		free(h);
 		return -1;
 	}
+	if (etcd_set_tls(&h->el, conf->ca_file, conf->cert_file,
+	                 conf->key_file) != 0 ||
+	    etcd_set_tls(&h->rec, conf->ca_file, conf->cert_file,
+	                 conf->key_file) != 0) {
+		snprintf(err, errlen,
+		         "[ha] ca_file, cert_file, key_file: "
+		         "path too long");
+		free(h);
+		return -1;
+	}
+	if (conf->user[0]) {
+		char pw[ETCD_PASSWORD_MAX], why[ETCD_PATH_MAX + 128];
+
+		rc = ha_read_password(conf->password_file, pw, sizeof(pw), why,
+		                      sizeof(why));
+		if (rc == 0 && (etcd_set_auth(&h->el, conf->user, pw) != 0 ||
+		                etcd_set_auth(&h->rec, conf->user, pw) != 0)) {
+			snprintf(why, sizeof(why), "unusable user or password");
+			rc = -1;
+		}
+		sodium_memzero(pw, sizeof(pw));
+		if (rc != 0) {
+			snprintf(err, errlen, "[ha] password_file: %s", why);
+			etcd_wipe(&h->el);
+			etcd_wipe(&h->rec);
+			free(h);
+			return -1;
+		}
+	}
 	snprintf(h->leader_key, sizeof(h->leader_key), "%s/leader",
 	         conf->prefix);
 	p = (struct ha_params){.ttl_ms = conf->ttl_ms,
@@ -253,6 +357,8 @@ ha_start(const struct ha_conf *conf, struct ha **out, char *err, size_t errlen)
 		         strerror(rc));
 		pthread_cond_destroy(&h->cv);
 		pthread_mutex_destroy(&h->mu);
+		etcd_wipe(&h->el);
+		etcd_wipe(&h->rec);
 		free(h);
 		return -1;
 	}
@@ -276,6 +382,8 @@ ha_stop(struct ha *h)
 	}
 	pthread_cond_destroy(&h->cv);
 	pthread_mutex_destroy(&h->mu);
+	etcd_wipe(&h->el);
+	etcd_wipe(&h->rec);
 	free(h);
 }
 

@@ -21,9 +21,14 @@ struct http_req {
 	const char *const *headers; /* extra "Name: value", NULL-terminated */
 	const char *user;           /* Basic auth, or NULL */
 	const char *password;
-	const char *bearer;  /* "Authorization: Bearer ..." or NULL */
-	uint32_t timeout_ms; /* whole request; 0: 5000 */
-	size_t max_body;     /* 0: HTTP_DEFAULT_MAX_BODY */
+	const char *bearer; /* "Authorization: Bearer ..." or NULL */
+	/* https only (libcurl); NULL: libcurl's defaults.  Plain http://
+	 * ignores them. */
+	const char *ca_file;   /* CA bundle (PEM) that must sign the server */
+	const char *cert_file; /* client certificate (PEM) */
+	const char *key_file;  /* its private key (PEM) */
+	uint32_t timeout_ms;   /* whole request; 0: 5000 */
+	size_t max_body;       /* 0: HTTP_DEFAULT_MAX_BODY */
 };
 
 struct http_resp {

@@ -279,6 +279,12 @@ set_opts(CURL *c, const struct http_req *req, struct body_buf *b,
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	if (req->unix_socket)
 		SET(CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
+	if (req->ca_file)
+		SET(CURLOPT_CAINFO, req->ca_file);
+	if (req->cert_file)
+		SET(CURLOPT_SSLCERT, req->cert_file);
+	if (req->key_file)
+		SET(CURLOPT_SSLKEY, req->key_file);
 	if (req->user) {
 		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		SET(CURLOPT_USERNAME, req->user);

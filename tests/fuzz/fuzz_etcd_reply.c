@@ -3,7 +3,8 @@
  * client reads them (commander/etcd.h).  Any bytes go through every
  * parser: a refusal leaves the outputs zeroed, an acceptance gives
  * in-range fields (a NUL-terminated key without NUL bytes, a value within
- * its bound), and a failed txn is never a success; never a crash.
+ * its bound, an auth token fit for a header line, a printable error
+ * message), and a failed txn is never a success; never a crash.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,5 +62,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (etcd_parse_header(b, size, &rev) != 0 && rev != 0)
 		abort();
+	{
+		char tok[64], msg[32];
+		int code;
+
+		/* a token goes into a header line: printable, no spaces */
+		if (etcd_parse_auth(b, size, tok, sizeof(tok)) == 0) {
+			size_t tl = strnlen(tok, sizeof(tok));
+
+			if (tl == 0 || tl >= sizeof(tok))
+				abort();
+			for (size_t i = 0; i < tl; i++)
+				if (tok[i] <= ' ' || tok[i] > '~')
+					abort();
+		} else if (tok[0] != '\0') {
+			abort();
+		}
+		if (etcd_parse_error(b, size, msg, sizeof(msg), &code) == 0) {
+			size_t ml = strnlen(msg, sizeof(msg));
+
+			if (ml >= sizeof(msg) || code < -1 || code > 1000)
+				abort();
+			for (size_t i = 0; i < ml; i++)
+				if (msg[i] < ' ' || msg[i] > '~')
+					abort();
+		}
+		(void)etcd_reply_token_invalid(401, b, size);
+		(void)etcd_reply_token_invalid(400, b, size);
+	}
 	return 0;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commander/conf.h"
@@ -254,6 +255,143 @@ test_ha(void)
 	commander_conf_free(c);
 }
 
+/* write text to dir/name with mode; its path into path */
+static void
+put_file(const char *name, const char *text, mode_t mode, char *path,
+         size_t size)
+{
+	FILE *f;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs(text, f);
+	fclose(f);
+	CHECK(chmod(path, mode) == 0);
+}
+
+/* [ha] etcd auth and TLS: the pairs, the secret files' modes, and the
+ * password as read (one line, its newline dropped) */
+static void
+test_ha_secure(void)
+{
+	char pw[400], pwloose[400], pwempty[400], pwtwo[400], ca[400], key[400],
+	    keyloose[400], text[4096], err[1024], got[256];
+	struct commander_conf *c;
+	const char *base = "[ha]\nendpoint = https://127.0.0.1:2379\n"
+	                   "id = c1\n";
+	struct {
+		const char *add;
+		const char *want;
+	} rows[] = {
+	    {"user = root\n", "[ha] user: set without password_file 'root'"},
+	    {"password_file = PW\n", "[ha] password_file: set without user"},
+	    {"user = root\npassword_file = PWLOOSE\n",
+	     "pwloose: mode 0644 lets group or others read it"},
+	    {"user = root\npassword_file = PWEMPTY\n", "pwempty: empty"},
+	    {"user = root\npassword_file = PWTWO\n",
+	     "pwtwo: more than one line"},
+	    {"user = root\npassword_file = /nonexistent/pw\n",
+	     "[ha] password_file: /nonexistent/pw: No such file"},
+	    {"cert_file = CA\n", "[ha] cert_file: set without key_file"},
+	    {"key_file = KEY\n", "[ha] key_file: set without cert_file"},
+	    {"cert_file = CA\nkey_file = KEYLOOSE\n",
+	     "[ha] key_file: " /* then the path */},
+	    {"ca_file = /nonexistent/ca.pem\n",
+	     "[ha] ca_file: No such file or directory '/nonexistent/ca.pem'"},
+	};
+
+	put_file("pw", "s3cret \"pw\"\n", 0600, pw, sizeof(pw));
+	put_file("pwloose", "s3cret\n", 0644, pwloose, sizeof(pwloose));
+	put_file("pwempty", "\n", 0600, pwempty, sizeof(pwempty));
+	put_file("pwtwo", "a\nb\n", 0600, pwtwo, sizeof(pwtwo));
+	put_file("ca.pem", "not checked here\n", 0644, ca, sizeof(ca));
+	put_file("key.pem", "k\n", 0600, key, sizeof(key));
+	put_file("keyloose.pem", "k\n", 0640, keyloose, sizeof(keyloose));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char add[1024];
+		const char *p;
+		size_t o = 0;
+
+		/* PW, PWLOOSE ... stand for the files' paths */
+		for (p = rows[i].add; *p && o + 400 < sizeof(add);) {
+			const char *sub = NULL;
+			size_t skip = 0;
+
+			if (strncmp(p, "PWLOOSE", 7) == 0)
+				sub = pwloose, skip = 7;
+			else if (strncmp(p, "PWEMPTY", 7) == 0)
+				sub = pwempty, skip = 7;
+			else if (strncmp(p, "PWTWO", 5) == 0)
+				sub = pwtwo, skip = 5;
+			else if (strncmp(p, "PW\n", 3) == 0)
+				sub = pw, skip = 2;
+			else if (strncmp(p, "KEYLOOSE", 8) == 0)
+				sub = keyloose, skip = 8;
+			else if (strncmp(p, "KEY", 3) == 0)
+				sub = key, skip = 3;
+			else if (strncmp(p, "CA\n", 3) == 0)
+				sub = ca, skip = 2;
+			if (sub) {
+				o += (size_t)snprintf(add + o, sizeof(add) - o,
+				                      "%s", sub);
+				p += skip;
+			} else {
+				add[o++] = *p++;
+			}
+		}
+		add[o] = '\0';
+		snprintf(text, sizeof(text), "%s%s", base, add);
+		err[0] = '\0';
+		c = load(text, authpath, err, sizeof(err));
+		CHECKF(c == NULL && strstr(err, rows[i].want) != NULL &&
+		           strncmp(err, "c.ini", 5) == 0,
+		       "row %zu: got '%s'", i, err);
+		commander_conf_free(c);
+	}
+	/* the key file's message names it */
+	snprintf(text, sizeof(text), "%scert_file = %s\nkey_file = %s\n", base,
+	         ca, keyloose);
+	c = load(text, authpath, err, sizeof(err));
+	CHECKF(c == NULL && strstr(err, keyloose) != NULL, "%s", err);
+	commander_conf_free(c);
+	/* TLS files for http:// endpoints only: a mistake */
+	snprintf(text, sizeof(text),
+	         "[ha]\nendpoint = http://127.0.0.1:2379\nid = c1\n"
+	         "ca_file = %s\n",
+	         ca);
+	c = load(text, authpath, err, sizeof(err));
+	CHECKF(c == NULL && strstr(err, "[ha] ca_file: no endpoint is "
+	                                "https://") != NULL,
+	       "%s", err);
+	commander_conf_free(c);
+	/* all of it */
+	snprintf(text, sizeof(text),
+	         "%suser = root\npassword_file = %s\nca_file = %s\n"
+	         "cert_file = %s\nkey_file = %s\n",
+	         base, pw, ca, ca, key);
+	c = load(text, authpath, err, sizeof(err));
+	CHECKF(c != NULL, "%s", err);
+	if (c != NULL) {
+		CHECK_EQ_STR(c->ha.user, "root");
+		CHECK_EQ_STR(c->ha.password_file, pw);
+		CHECK_EQ_STR(c->ha.ca_file, ca);
+		CHECK_EQ_STR(c->ha.key_file, key);
+	}
+	commander_conf_free(c);
+	/* the password: the newline dropped, the quotes kept */
+	CHECK(ha_read_password(pw, got, sizeof(got), err, sizeof(err)) == 0);
+	CHECK_EQ_STR(got, "s3cret \"pw\"");
+	CHECK(ha_read_password(pw, got, 4, err, sizeof(err)) == -1);
+	CHECKF(strstr(err, "longer than 3 bytes") != NULL, "%s", err);
+	CHECK(ha_read_password(pwloose, got, sizeof(got), err, sizeof(err)) ==
+	      -1);
+	CHECKF(strstr(err, pwloose) != NULL && strstr(err, "0644") != NULL,
+	       "%s", err);
+}
+
 static void
 test_dump_hides_tokens(void)
 {
@@ -290,6 +428,7 @@ main(void)
 	RUN(test_errors);
 	RUN(test_dump_hides_tokens);
 	RUN(test_ha);
+	RUN(test_ha_secure);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	rc = system(cmd);
 	(void)rc;
