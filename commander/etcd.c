@@ -561,12 +561,29 @@ authenticate(struct etcd *c, size_t i, char *err, size_t errlen)
 		snprintf(err, errlen, "%s/v3/auth/authenticate: HTTP %ld",
 		         c->ep[i], r.status);
 		rc = -EIO;
-	} else {
-		if (etcd_parse_error(r.body, r.len, msg, sizeof(msg), &code) !=
-		    0)
-			snprintf(msg, sizeof(msg), "HTTP %ld", r.status);
+	} else if (etcd_parse_error(r.body, r.len, msg, sizeof(msg), &code) ==
+	           0) {
 		snprintf(err, errlen, "%s: etcd refused user '%s': %s",
 		         c->ep[i], c->user, msg);
+		rc = -EACCES;
+	} else {
+		/* not etcd's JSON: the gateway's own plain-text refusal */
+		size_t n = 0;
+
+		for (const char *p = r.body ? r.body : "";
+		     *p && n + 1 < sizeof(msg); p++)
+			msg[n++] = *p >= ' ' && *p <= '~' ? *p : ' ';
+		msg[n] = '\0';
+		while (n > 0 && msg[n - 1] == ' ')
+			msg[--n] = '\0';
+		snprintf(err, errlen,
+		         "%s/v3/auth/authenticate: HTTP %ld '%s'%s", c->ep[i],
+		         r.status, msg,
+		         strstr(msg, "CommonName") != NULL
+		             ? " (with --client-cert-auth, etcd's gateway "
+		               "refuses a client certificate that has a "
+		               "CommonName: issue one without)"
+		             : "");
 		rc = -EACCES;
 	}
 	if (r.body)
