@@ -191,12 +191,15 @@ check password_never_logged sh -c "! grep -q 'c0rrect\|wr0ngpass' '$T/c3.log' '$
 check untrusted_cert_logged wait_for 10 log_has "$T/c4.log" \
 	"cannot use etcd: lease grant: $ETCD: SSL certificate problem"
 never=1
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for _ in 1 2 3 4 5 6 7 8 9 10; do
 	{ leads c3 || leads c4; } && never=0
 	sleep 0.2
 done
-[ $never = 1 ] && pass refused_commanders_never_lead ||
+if [ $never = 1 ]; then
+	pass refused_commanders_never_lead
+else
 	fail refused_commanders_never_lead "$(ha c3) $(ha c4)"
+fi
 
 # the standby frozen past the token's TTL: thawed, its next request meets
 # "invalid auth token" and it authenticates again; the leader stops, it
