@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "commander/alerts.h"
 #include "commander/api.h"
@@ -24,6 +25,7 @@
 #include "commander/ingest.h"
 #include "commander/metrics.h"
 #include "commander/registry.h"
+#include "commander/reload.h"
 #include "commander/store.h"
 #include "common/http.h"
 #include "common/log.h"
@@ -392,6 +394,7 @@ alerts_thread_start(struct core *c)
 	pthread_condattr_t ca;
 	int rc;
 
+	c->alerts_stop = false; /* stopped and started again at a reload */
 	pthread_mutex_init(&c->amu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -769,12 +772,12 @@ api_standby(void *arg, char *leader, size_t size)
 	return true;
 }
 
-static void
-start_api(struct core *c)
+/* Serve the API with cfg->api: 0, or -1 with err saying why. */
+static int
+try_api(struct core *c, char *err, size_t errlen)
 {
 	struct commander_conf *cfg = c->cfg;
 	struct api_deps deps;
-	char msg[512];
 
 	deps = (struct api_deps){
 	    .fleet = c->fleet,
@@ -790,27 +793,65 @@ start_api(struct core *c)
 	    .standby = c->ha != NULL ? api_standby : NULL,
 	    .standby_arg = c,
 	};
-	/* the leases matter more than the dashboard: a taken port is loud
-	 * in the log but does not stop the fleet's commander */
-	if ((c->api = api_start(&cfg->api, &deps, msg, sizeof(msg))) == NULL)
-		log_warnx("%s: running WITHOUT the HTTP API", msg);
-	else
-		log_info(
-		    "api on %s (port %d)%s", cfg->api.listen, api_port(c->api),
-		    cfg->api.token[0] ? ""
-		                      : "; no [api] token: writes disabled");
-	if (c->api != NULL && c->ha != NULL &&
+	if ((c->api = api_start(&cfg->api, &deps, err, errlen)) == NULL)
+		return -1;
+	log_info("api on %s (port %d)%s", cfg->api.listen, api_port(c->api),
+	         cfg->api.token[0] ? "" : "; no [api] token: writes disabled");
+	if (c->ha != NULL &&
 	    api_route(c->api, "GET", "/api/v1/ha", API_READ, api_ha, c) != 0)
 		log_warnx("api: cannot add /api/v1/ha");
+	return 0;
+}
+
+static void
+start_api(struct core *c)
+{
+	char msg[512];
+
+	/* the leases matter more than the dashboard: a taken port is loud
+	 * in the log but does not stop the fleet's commander */
+	if (try_api(c, msg, sizeof(msg)) != 0)
+		log_warnx("%s: running WITHOUT the HTTP API", msg);
+}
+
+/* c->alerts from cfg->alerts: 0, or -1 with err.  At a reload,
+ * test_on_start does not apply: it means at start. */
+static int
+start_alerts(struct core *c, bool reload, char *err, size_t errlen)
+{
+	struct alerts_params ap = {0};
+	struct alerts_conf *conf = NULL;
+	char msg[512];
+	int rc;
+
+	ap.conf = &c->cfg->alerts;
+	ap.store = c->store;
+	ap.fleet = c->fleet;
+	ap.log = alert_log;
+	if (reload) {
+		if ((conf = malloc(sizeof(*conf))) == NULL) {
+			snprintf(err, errlen, "alerts: out of memory");
+			return -1;
+		}
+		*conf = c->cfg->alerts;
+		conf->test_on_start = false;
+		ap.conf = conf;
+	}
+	rc = alerts_new(&ap, &c->alerts, msg, sizeof(msg));
+	if (conf != NULL) {
+		sodium_memzero(conf, sizeof(*conf));
+		free(conf);
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "alerts: %s", msg);
+	return rc == 0 ? 0 : -1;
 }
 
 int
 core_start(struct commander_conf *cfg, const char *version, struct core **out,
            char *err, size_t errlen)
 {
-	struct alerts_params ap = {0};
 	struct core *c;
-	char msg[512];
 	uint64_t now;
 
 	*out = NULL;
@@ -845,14 +886,8 @@ core_start(struct commander_conf *cfg, const char *version, struct core **out,
 	                version, cfg->nnodes, registry_count(cfg->reg),
 	                cfg->ngroups);
 
-	ap.conf = &cfg->alerts;
-	ap.store = c->store;
-	ap.fleet = c->fleet;
-	ap.log = alert_log;
-	if (alerts_new(&ap, &c->alerts, msg, sizeof(msg)) != 0) {
-		snprintf(err, errlen, "alerts: %s", msg);
+	if (start_alerts(c, false, err, errlen) != 0)
 		goto fail;
-	}
 	if (alerts_thread_start(c) != 0) {
 		snprintf(err, errlen, "alerts: cannot start a thread");
 		goto fail;
@@ -1291,6 +1326,127 @@ core_tick(struct core *c, uint64_t now, uint64_t wall)
 		timed("fleet log", t0);
 	}
 	event_list_free(&evs);
+}
+
+/* ---- SIGHUP ---- */
+
+/*
+ * Replace the alerts with ones built from the alerting sections of fresh.
+ * The old ones stop first: two delivery workers on one queue could send
+ * a message twice.  Their engine, router and event cursor were committed
+ * to the store by their last tick, and alerts_new restores them, so the
+ * new alerts neither re-send a firing alert nor feed an event twice.  0,
+ * or -1 with err and the running alerting back in place.
+ */
+static int
+reload_alerts(struct core *c, const struct commander_conf *fresh, char *err,
+              size_t errlen)
+{
+	struct alerts_conf *old;
+	char again[512];
+	int rc = 0;
+
+	if ((old = malloc(sizeof(*old))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	alerts_thread_stop(c);
+	alerts_free(c->alerts);
+	c->alerts = NULL;
+	*old = c->cfg->alerts;
+	c->cfg->alerts = fresh->alerts;
+	if (start_alerts(c, true, err, errlen) != 0) {
+		rc = -1;
+		c->cfg->alerts = *old;
+		if (start_alerts(c, true, again, sizeof(again)) != 0)
+			log_warnx("SIGHUP: %s: running WITHOUT alerts", again);
+	}
+	sodium_memzero(old, sizeof(*old));
+	free(old);
+	if (c->alerts != NULL && alerts_thread_start(c) != 0) {
+		log_warnx("alerts: cannot start a thread: running WITHOUT "
+		          "alerts");
+		alerts_free(c->alerts);
+		c->alerts = NULL;
+	}
+	return rc;
+}
+
+/* Serve the API again, with fresh's [api] when apply (its listen waits
+ * for a restart).  0, or -1 with err and the running [api] served. */
+static int
+reload_api(struct core *c, const struct commander_conf *fresh, bool apply,
+           char *err, size_t errlen)
+{
+	struct api_conf *cur = &c->cfg->api, old = *cur;
+	int rc = 0;
+
+	if (apply) {
+		*cur = fresh->api;
+		memcpy(cur->listen, old.listen, sizeof(cur->listen));
+	}
+	if (try_api(c, err, errlen) != 0) {
+		rc = apply ? -1 : 0;
+		if (!apply)
+			log_warnx("%s: running WITHOUT the HTTP API", err);
+		*cur = old;
+		if (apply)
+			start_api(c);
+	}
+	sodium_memzero(&old, sizeof(old));
+	return rc;
+}
+
+int
+core_reload(struct core *c, const struct commander_conf *fresh, char *msg,
+            size_t msglen)
+{
+	struct commander_reload_plan plan;
+	char aerr[512] = "", perr[512] = "";
+	const char *path = c->cfg->path;
+	int n, rc = 0;
+
+	if (commander_reload_plan(c->cfg, fresh, &plan) != 0) {
+		snprintf(msg, msglen,
+		         "SIGHUP: out of memory; the running configuration "
+		         "stays");
+		return -1;
+	}
+	if (plan.alerts || plan.api) {
+		/* the API holds the alerts: nothing may call into them
+		 * while they are replaced */
+		api_stop(c->api);
+		c->api = NULL;
+		if (plan.alerts &&
+		    reload_alerts(c, fresh, aerr, sizeof(aerr)) != 0) {
+			rc = -1;
+			log_warnx("SIGHUP: %s; the running alerting stays",
+			          aerr);
+		}
+		if (reload_api(c, fresh, plan.api, perr, sizeof(perr)) != 0) {
+			rc = -1;
+			log_warnx("SIGHUP: %s; the running [api] stays", perr);
+		}
+	}
+	if (!plan.alerts && !plan.api && plan.restart[0] == '\0')
+		n = snprintf(msg, msglen, "SIGHUP: %s: no change", path);
+	else if (!plan.alerts && !plan.api)
+		n = snprintf(msg, msglen, "SIGHUP: %s: nothing applied", path);
+	else if (rc == 0)
+		n = snprintf(msg, msglen, "SIGHUP: reloaded %s: %s applied",
+		             path, plan.applied);
+	else
+		n = snprintf(msg, msglen,
+		             "SIGHUP: %s: %s changed, NOT all applied (see "
+		             "above)",
+		             path, plan.applied);
+	if (plan.restart[0] && n > 0 && (size_t)n < msglen)
+		snprintf(msg + n, msglen - (size_t)n,
+		         "; %s changed: waits for a restart of the commander",
+		         plan.restart);
+	if (rc == 0 && plan.restart[0])
+		rc = 1;
+	return rc;
 }
 
 int

@@ -48,6 +48,19 @@ int core_start(struct commander_conf *cfg, const char *version,
 /* Periodic work; call every ~250 ms with the clocks read just before. */
 void core_tick(struct core *, uint64_t now_mono, uint64_t now_wall);
 
+/*
+ * SIGHUP, on the thread that calls core_tick, with a config fresh that
+ * loaded (borrowed; the caller frees it after).  What reload.h says may
+ * change is applied: new alerting replaces the running one (its state
+ * carries over in the store: no firing alert is sent again), the API is
+ * served again with the new [api] tokens and limits.  The rest is named
+ * in msg as waiting for a restart.  msg gets one line for the log.
+ * 0 all applied, 1 applied but some change waits for a restart, -1 a
+ * change could not be applied (logged; the running part stays).
+ */
+int core_reload(struct core *, const struct commander_conf *fresh, char *msg,
+                size_t msglen);
+
 /* Stop the API and the ingest, alerts, record "stopped", close the store;
  * accepts NULL. */
 void core_stop(struct core *);

@@ -40,8 +40,31 @@ usage(FILE *f)
 	    "  -v         log debug messages too (every heartbeat)\n"
 	    "  -h, --help this text\n"
 	    "\n"
-	    "Signals: SIGTERM or SIGINT stop the commander cleanly.\n"
+	    "Signals: SIGTERM or SIGINT stop the commander cleanly; SIGHUP\n"
+	    "reloads [alerts], the [channel] sections and [api] (but its\n"
+	    "listen); other sections: restart.\n"
 	    "Environment: SEXTANT_COMMANDER_KEY overrides [commander] key.\n");
+}
+
+/* SIGHUP: a config that does not load changes nothing; core_reload
+ * applies what may change at once and names what waits for a restart. */
+static void
+reload(struct core *core, const char *path)
+{
+	struct commander_conf *fresh;
+	char err[1024], msg[1536];
+	int rc;
+
+	if ((fresh = commander_conf_load(path, err, sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: %s; the running configuration stays", err);
+		return;
+	}
+	rc = core_reload(core, fresh, msg, sizeof(msg));
+	commander_conf_free(fresh);
+	if (rc != 0)
+		log_warnx("%s", msg);
+	else
+		log_info("%s", msg);
 }
 
 static void
@@ -85,11 +108,8 @@ main(int argc, char **argv)
 		daemon_sleep_until(&sigs, clock_mono_ms() + TICK_MS);
 		if (daemon_stop_signal(&sigs))
 			break;
-		if (daemon_reload_asked(&sigs)) {
-			log_info("SIGHUP: reload is not supported yet; "
-			         "restart to apply a new config");
-			continue;
-		}
+		if (daemon_reload_asked(&sigs))
+			reload(core, o.conf);
 		core_tick(core, clock_mono_ms(), clock_wall_ms());
 	}
 	log_info("%s: stopping", strsignal(daemon_stop_signal(&sigs)));
