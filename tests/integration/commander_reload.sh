@@ -26,8 +26,11 @@ for h in 1 2; do
 	spawn "hook$h" "$B/bench/webhook_sink" 0 "$T/hook$h.jsonl" \
 		"$T/hook$h.port"
 done
-wait_for 10 test -s "$T/hook1.port" && wait_for 10 test -s "$T/hook2.port" ||
-	{ fail webhook_sinks_start; finish; }
+if ! wait_for 10 test -s "$T/hook1.port" ||
+	! wait_for 10 test -s "$T/hook2.port"; then
+	fail webhook_sinks_start
+	finish
+fi
 H1=$(cat "$T/hook1.port")
 H2=$(cat "$T/hook2.port")
 
