@@ -427,6 +427,23 @@ registry_count(const struct registry *reg)
 	return reg->n;
 }
 
+bool
+registry_same(struct registry *a, struct registry *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct registry_pilot *q =
+		    registry_find(b, a->pilots[i].pk);
+
+		/* keys are unique in each table, so equal counts and every
+		 * key of a in b make a one-to-one match */
+		if (q == NULL || strcmp(q->name, a->pilots[i].name) != 0)
+			return false;
+	}
+	return true;
+}
+
 void
 registry_set_fresh_ms(struct registry *reg, uint64_t ms)
 {

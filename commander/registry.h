@@ -95,6 +95,9 @@ struct registry *registry_load_with(const char *path,
 void registry_free(struct registry *reg);
 
 size_t registry_count(const struct registry *reg);
+/* Do a and b authorize the same keys under the same node names?  (A
+ * reload compares the running table with the file as it is now.) */
+bool registry_same(struct registry *a, struct registry *b);
 /* The pilot with that key, or NULL.  No lock: the table is immutable. */
 struct registry_pilot *registry_find(struct registry *reg,
                                      const uint8_t pk[KEYS_PK_BYTES]);

@@ -235,7 +235,7 @@ commander_reload_plan(const struct commander_conf *running,
 	if (sodium_memcmp(running->id.pk, fresh->id.pk,
 	                  sizeof(running->id.pk)) != 0)
 		add(out->restart, sizeof(out->restart), "[commander] key");
-	if (registry_count(running->reg) != registry_count(fresh->reg))
+	if (!registry_same(running->reg, fresh->reg))
 		add(out->restart, sizeof(out->restart),
 		    "[commander] authorized_pilots");
 	free(a);

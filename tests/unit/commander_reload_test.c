@@ -60,12 +60,28 @@ load(const struct knobs *k)
 	return c;
 }
 
+/* Write authorized_pilots with one fresh key for node name. */
 static void
-setup(void)
+write_authorized(const char *name)
 {
 	struct keys_identity id;
 	char line[KEYS_PUB_LINE_MAX];
 	FILE *f;
+
+	CHECK(keys_generate(&id) == 0);
+	keys_format_public(id.pk, name, line, sizeof(line));
+	keys_wipe(&id);
+	CHECK((f = fopen(authpath, "w")) != NULL);
+	if (f == NULL)
+		return;
+	fprintf(f, "%s\n", line);
+	fclose(f);
+}
+
+static void
+setup(void)
+{
+	struct keys_identity id;
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(keypath, sizeof(keypath), "%s/commander.key", dir);
@@ -76,12 +92,34 @@ setup(void)
 	CHECK(keys_write(keypath, &id, "commander") == 0);
 	CHECK(keys_generate(&id) == 0);
 	CHECK(keys_write(key2path, &id, "other") == 0);
-	CHECK(keys_generate(&id) == 0);
-	keys_format_public(id.pk, "p1", line, sizeof(line));
 	keys_wipe(&id);
-	f = fopen(authpath, "w");
-	fprintf(f, "%s\n", line);
-	fclose(f);
+	write_authorized("p1");
+}
+
+/* The same authorized_pilots path with other contents (one pilot's key
+ * replaced, under the same name or another: the count stays) waits for a
+ * restart, and the plan says so instead of "no change". */
+static void
+test_authorized_contents(void)
+{
+	static const char *const names[] = {"p1", "p2"};
+	struct knobs none = {0};
+	struct commander_conf *run = load(&none), *fresh;
+	struct commander_reload_plan p;
+
+	if (run == NULL)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		write_authorized(names[i]);
+		if ((fresh = load(&none)) == NULL)
+			break;
+		CHECK_EQ_INT(commander_reload_plan(run, fresh, &p), 0);
+		CHECKF(strcmp(p.restart, "[commander] authorized_pilots") == 0,
+		       "%s: restart '%s'", names[i], p.restart);
+		CHECK(!p.alerts && !p.api);
+		commander_conf_free(fresh);
+	}
+	commander_conf_free(run);
 }
 
 static void
@@ -243,6 +281,7 @@ main(void)
 	setup();
 	RUN(test_plan_rows);
 	RUN(test_removed_and_long);
+	RUN(test_authorized_contents);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	rc = system(cmd);
 	(void)rc;
