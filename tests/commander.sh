@@ -47,3 +47,31 @@ start_commander() {
 	wait_for 10 log_has "$T/commander.log" "api on $API" ||
 		{ fail commander_starts "$(tail -n 5 "$T/commander.log")"; finish; }
 }
+
+# rpc_pilot_conf NAME NETWORK NODE_PORT HTTP_PORT: print the config of pilot
+# NAME (role rpc, 1s checks) of a cometbft node on NODE_PORT, serving /health
+# on HTTP_PORT and reporting to the commander on $CPORT with the keys above.
+rpc_pilot_conf() {
+	cat <<EOF
+[pilot]
+name = $1
+chain = cometbft
+role = rpc
+network = $2
+interval = 1s
+state_dir = $T/$1.state
+key = $T/keys/$1.key
+
+[commander]
+url = tcp://127.0.0.1:$CPORT
+key = $T/keys/commander.key.pub
+timeout = 2s
+
+[node]
+rpc_url = http://127.0.0.1:$3
+timeout = 500ms
+
+[http]
+listen = http://127.0.0.1:$4
+EOF
+}

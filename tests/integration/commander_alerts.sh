@@ -33,28 +33,7 @@ type = log
 min_severity = info
 EOF
 } >"$T/commander.ini"
-cat >"$T/n1.ini" <<EOF
-[pilot]
-name = n1
-chain = cometbft
-role = rpc
-network = al-1
-interval = 1s
-state_dir = $T/n1.state
-key = $T/keys/n1.key
-
-[commander]
-url = tcp://127.0.0.1:$CPORT
-key = $T/keys/commander.key.pub
-timeout = 2s
-
-[node]
-rpc_url = http://127.0.0.1:$NPORT
-timeout = 500ms
-
-[http]
-listen = http://127.0.0.1:$HPORT
-EOF
+rpc_pilot_conf n1 al-1 "$NPORT" "$HPORT" >"$T/n1.ini"
 spawn sim "$B/simnode" --flavour cometbft --listen "127.0.0.1:$NPORT" \
 	--network al-1 --name n1
 start_commander

@@ -91,28 +91,7 @@ check test_reaches_second wait_for 10 got "$T/hook2.jsonl" "^firing test "
 
 # the pilot comes: the alert resolves, and the resolve goes where the
 # trigger went, now receiver 2
-cat >"$T/n1.ini" <<EOF
-[pilot]
-name = n1
-chain = cometbft
-role = rpc
-network = al-1
-interval = 1s
-state_dir = $T/n1.state
-key = $T/keys/n1.key
-
-[commander]
-url = tcp://127.0.0.1:$CPORT
-key = $T/keys/commander.key.pub
-timeout = 2s
-
-[node]
-rpc_url = http://127.0.0.1:$NPORT
-timeout = 500ms
-
-[http]
-listen = http://127.0.0.1:$HPORT
-EOF
+rpc_pilot_conf n1 al-1 "$NPORT" "$HPORT" >"$T/n1.ini"
 spawn sim "$B/simnode" --flavour cometbft --listen "127.0.0.1:$NPORT" \
 	--network al-1 --name n1
 spawn pilot "$B/sextant-pilot" -d -f "$T/n1.ini"
