@@ -12,6 +12,7 @@
  */
 #include "common/http_lite.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -151,18 +152,6 @@ http_lite_thread_cleanup(void)
 
 /* ---- URL ---- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode a URL's user or password: strict, and no CR or LF. */
 static int
 pct_decode(const char *s, size_t n, char *out, size_t outlen)
@@ -216,7 +205,8 @@ http_lite_parse_url(const char *url, struct http_lite_url *u)
 			port = he + 2;
 		}
 		for (p = h; p < he; p++)
-			if (hexval(*p) < 0 && *p != ':' && *p != '.')
+			if (!isxdigit((unsigned char)*p) && *p != ':' &&
+			    *p != '.')
 				return -EINVAL;
 	} else {
 		he = memchr(h, ':', (size_t)(ae - h));
